@@ -1,0 +1,21 @@
+from snakemake.utils import min_version
+
+min_version("9.11")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+
+
+wildcard_constraints:
+    cohort="[a-z0-9][a-z0-9_-]*",
+    raw_input="|".join(RAW_INPUT_NAMES),
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,25 @@
+rule validate_raw_input:
+    input:
+        data=lambda w: raw_input_file(w.cohort, w.raw_input),
+        roster=lambda w: raw_input_file(w.cohort, "roster"),
+        roster_checked=validated_inputs,
+        settings=drop_settings_file,
+        instrument=config["instrument"],
+        codebook=config["codebook"],
+        activities=config["activities"],
+        suites=suite_files,
+    output:
+        checked="results/{cohort}/validation/{raw_input}.ok.json",
+    log:
+        result="results/{cohort}/validation/{raw_input}.json",
+        messages="results/{cohort}/logs/validate_raw_input/{raw_input}.log",
+    benchmark:
+        "results/{cohort}/benchmarks/validate_raw_input/{raw_input}.tsv"
+    params:
+        start=lambda w: cohort(w)["start"],
+        months=lambda w: cohort(w)["months"],
+        date_format=lambda w: drop_settings(w).get("date_format"),
+        encoding=lambda w: drop_settings(w).get("encoding"),
+        code=PACKAGE_HASH,
+    script:
+        "../scripts/validate_raw_input.py"

@@ -1,0 +1,128 @@
+"""Typed views of the study configuration files (instrument, codebook, activities)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cohort_eval.errors import ConfigError
+from cohort_eval.text import normalise
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    domain: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """The Likert scale and the statements of the pre/post survey."""
+
+    scale_min: int
+    scale_max: int
+    labels: dict[str, int]  # normalised label or alias -> score
+    point_labels: dict[int, str]  # score -> the label as written
+    domains: list[str]
+    statements: list[Statement]
+
+    @property
+    def statement_ids(self) -> list[str]:
+        return [s.id for s in self.statements]
+
+    def header_keys(self) -> dict[str, str]:
+        """Normalised statement id or text -> statement id."""
+        keys: dict[str, str] = {}
+        for s in self.statements:
+            keys[normalise(s.id)] = s.id
+            keys[normalise(s.text)] = s.id
+        return keys
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Codebook:
+    stages: dict[str, tuple[int, int]]  # stage id -> (first month, last month)
+    codes: list[Code]
+    keys: dict[str, str]  # normalised id, label or alias -> code id
+
+
+@dataclass(frozen=True)
+class Activities:
+    keys: dict[str, str]  # normalised id, label or alias -> category id
+    labels: dict[str, str]  # category id -> label
+    leave: frozenset[str]  # category ids that are leave
+
+
+def _unique_keys(items: list[tuple[str, str]], what: str) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for name, target in items:
+        key = normalise(name)
+        if key in keys and keys[key] != target:
+            raise ConfigError(f"{what}: '{name}' names both {keys[key]} and {target}")
+        keys[key] = target
+    return keys
+
+
+def load_instrument(raw: dict[str, Any]) -> Instrument:
+    """Build an :class:`Instrument` from the parsed ``instrument.yaml``."""
+    scale = raw["scale"]
+    pairs: list[tuple[str, int]] = []
+    point_labels: dict[int, str] = {}
+    for point in scale["points"]:
+        score = int(point["score"])
+        point_labels[score] = point["label"]
+        for name in [str(score), point["label"], *point.get("aliases", [])]:
+            pairs.append((name, score))
+    labels = {k: int(v) for k, v in _unique_keys([(n, str(s)) for n, s in pairs], "scale").items()}
+    domains = [d["id"] for d in raw["domains"]]
+    statements = [Statement(s["id"], s["domain"], s["text"]) for s in raw["statements"]]
+    for s in statements:
+        if s.domain not in domains:
+            raise ConfigError(f"instrument: statement {s.id} has unknown domain '{s.domain}'")
+    _unique_keys(
+        [(s.id, s.id) for s in statements] + [(s.text, s.id) for s in statements], "instrument"
+    )
+    if len({s.id for s in statements}) != len(statements):
+        raise ConfigError("instrument: statement ids must be unique")
+    return Instrument(
+        scale_min=int(scale["min"]),
+        scale_max=int(scale["max"]),
+        labels=labels,
+        point_labels=point_labels,
+        domains=domains,
+        statements=statements,
+    )
+
+
+def load_codebook(raw: dict[str, Any]) -> Codebook:
+    """Build a :class:`Codebook` from the parsed ``codebook.yaml``."""
+    stages = {s["id"]: (int(s["months"][0]), int(s["months"][1])) for s in raw["stages"]}
+    codes = [Code(c["id"], c["kind"], c["label"]) for c in raw["codes"]]
+    names = []
+    for c in raw["codes"]:
+        names += [(c["id"], c["id"]), (c["label"], c["id"])]
+        names += [(a, c["id"]) for a in c.get("aliases", [])]
+    if len({c.id for c in codes}) != len(codes):
+        raise ConfigError("codebook: code ids must be unique")
+    return Codebook(stages=stages, codes=codes, keys=_unique_keys(names, "codebook"))
+
+
+def load_activities(raw: dict[str, Any]) -> Activities:
+    """Build :class:`Activities` from the parsed ``activities.yaml``."""
+    names = []
+    for c in raw["categories"]:
+        names += [(c["id"], c["id"]), (c["label"], c["id"])]
+        names += [(a, c["id"]) for a in c.get("aliases", [])]
+    return Activities(
+        keys=_unique_keys(names, "activities"),
+        labels={c["id"]: c["label"] for c in raw["categories"]},
+        leave=frozenset(c["id"] for c in raw["categories"] if c["leave"]),
+    )

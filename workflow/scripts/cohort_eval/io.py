@@ -1,0 +1,185 @@
+"""All file reading and writing of the package: decoding, CSV/XLSX/YAML/JSON, checksums."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io as _io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from cohort_eval.errors import DropError
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_files(paths: Iterable[str | Path]) -> str:
+    """One SHA-256 over several files, in the order given (names and contents)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).name.encode())
+        digest.update(b"\0")
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Decode a text file: a BOM wins, then the declared encoding, then UTF-8."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            enc = codec
+            break
+    else:
+        enc = encoding or "utf-8"
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise DropError(
+            f"{name}: cannot read the file as {enc} text (byte 0x{data[err.start]:02x} on line "
+            f"{line}). Save it as UTF-8 (in Excel: 'CSV UTF-8'), or declare its encoding in "
+            f"drop.yaml, e.g. 'encoding: cp1252'."
+        ) from None
+    except LookupError:
+        raise DropError(
+            f"drop.yaml: unknown encoding '{enc}' declared for {name}; use a Python codec name "
+            f"such as utf-8, cp1252 or utf-16."
+        ) from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file (safe loader)."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def read_drop_settings(path: str | Path | None) -> dict[str, Any]:
+    """The optional ``drop.yaml`` of a drop as a dict ({} when absent or empty)."""
+    if not path:
+        return {}
+    data = read_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DropError(f"{Path(path).name}: expected a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX drop file with every cell as text.
+
+    Returns a DataFrame whose columns are the header cells exactly as written (duplicates kept,
+    made distinct only by position) and whose index is the spreadsheet row number (header = 1).
+    Rows and unnamed columns that are entirely empty (spreadsheet artefacts) are dropped.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DropError(f"{path.name}: file not found at {path}")
+    if path.stat().st_size == 0:
+        raise DropError(f"{path.name}: the file is empty; expected a header row and data rows.")
+    if path.suffix.lower() == ".xlsx":
+        rows = _read_xlsx_rows(path)
+    else:
+        text = decode_text(path.read_bytes(), path.name, encoding)
+        try:
+            rows = list(csv.reader(_io.StringIO(text, newline="")))
+        except csv.Error as err:
+            raise DropError(f"{path.name}: not a readable CSV file ({err}).") from None
+    rows = [[("" if c is None else str(c)) for c in r] for r in rows]
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise DropError(f"{path.name}: the first row is empty; expected the header row.")
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    keep = [i for i, h in enumerate(header) if h or any(r[i].strip() for r in body)]
+    numbers = [i + 2 for i, r in enumerate(body) if any(c.strip() for c in r)]
+    body = [r for r in body if any(c.strip() for c in r)]
+    frame = pd.DataFrame(
+        [[r[i] for i in keep] for r in body],
+        columns=pd.Index([header[i] for i in keep], dtype=object),
+        index=pd.Index(numbers, name="row", dtype="int64"),
+        dtype=object,
+    )
+    return frame
+
+
+def _read_xlsx_rows(path: Path) -> list[list[Any]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types for a broken file
+        raise DropError(f"{path.name}: not a readable Excel .xlsx file ({err}).") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append([_xlsx_cell(v) for v in row])
+        return rows
+    finally:
+        book.close()
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        return value.date().isoformat() if (value.hour, value.minute) == (0, 0) else value.isoformat()
+    return str(value)
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    """Write JSON (UTF-8, indented, keys in insertion order) atomically."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_text(text, path)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write text atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_yaml(data: Any, path: str | Path, comment: str = "") -> None:
+    """Write YAML (keys in insertion order) atomically, under an optional comment line."""
+    header = f"# {comment}\n" if comment else ""
+    write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a DataFrame as UTF-8 CSV with '\\n' line ends, without the index."""
+    write_text(frame.to_csv(index=False, lineterminator="\n"), path)

@@ -1,0 +1,45 @@
+"""Logging for rule scripts: everything to the rule's log file, input problems to the terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from cohort_eval.errors import ConfigError, DropError
+
+
+def to_file(path: str | Path) -> logging.Logger:
+    """Send logging and uncaught exceptions to ``path``.
+
+    A :class:`DropError` or :class:`ConfigError` is printed to the terminal as its message
+    alone (the traceback goes to the log); any other error prints a one-line pointer to the log.
+    Either way the process exits 1, as for any uncaught exception.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    terminal = sys.stderr
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        logging.getLogger("cohort_eval").error(
+            "".join(traceback.format_exception(kind, error, tb))
+        )
+        if isinstance(error, (DropError, ConfigError)):
+            print(f"\nINPUT ERROR: {error}\n", file=terminal)
+        else:
+            print(
+                f"\nINTERNAL ERROR ({kind.__name__}); details are in {path}\n",
+                file=terminal,
+            )
+        handler.flush()
+
+    sys.excepthook = hook
+    return logging.getLogger("cohort_eval")

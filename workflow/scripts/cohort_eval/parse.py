@@ -1,0 +1,118 @@
+"""Parsing of raw cells: blanks, references, Likert answers, dates, numbers, months."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cohort_eval.config import Instrument
+from cohort_eval.contract import InputSpec
+from cohort_eval.text import normalise, normalise_ref
+
+
+def blank_to_none(values: pd.Series) -> pd.Series:
+    """Cells that are empty or only whitespace become missing."""
+    return values.map(lambda v: v if isinstance(v, str) and v.strip() else None).astype(object)
+
+
+def classify_headers(
+    headers: list[str], spec: InputSpec, instrument: Instrument | None = None
+) -> pd.DataFrame:
+    """One row per header cell: its position, text, kind and the canonical column it names.
+
+    Survey headers name a statement by id or text (ignoring case, spacing and curly quotes);
+    headers starting with 'comment' are free-text questions. Kinds: column, statement,
+    comment, unknown.
+    """
+    known = {normalise(c): c for c in (*spec.required, *spec.optional)}
+    statements = instrument.header_keys() if (instrument and spec.kind == "survey") else {}
+    rows = []
+    for position, header in enumerate(headers, start=1):
+        key = normalise(header)
+        if key in known:
+            kind, canonical = "column", known[key]
+        elif key in statements:
+            kind, canonical = "statement", statements[key]
+        elif spec.kind == "survey" and key.startswith("comment"):
+            kind, canonical = "comment", None
+        else:
+            kind, canonical = "unknown", None
+        rows.append(
+            {
+                "row": 1,
+                "column": position,
+                "header": header,
+                "kind": kind,
+                "canonical": canonical,
+            }
+        )
+    return pd.DataFrame(rows, columns=["row", "column", "header", "kind", "canonical"]).astype(
+        {"header": object, "kind": object, "canonical": object}
+    )
+
+
+def canonical_columns(raw: pd.DataFrame, headers: pd.DataFrame) -> pd.DataFrame:
+    """The raw table with canonical column names (statement ids, contract names).
+
+    Comment columns keep their header; unknown columns are dropped.
+    """
+    names = []
+    keep = []
+    for i, (kind, canonical, header) in enumerate(
+        headers[["kind", "canonical", "header"]].itertuples(index=False)
+    ):
+        if kind in ("column", "statement"):
+            names.append(canonical)
+            keep.append(i)
+        elif kind == "comment":
+            names.append(header)
+            keep.append(i)
+    frame = raw.iloc[:, keep].copy()
+    frame.columns = pd.Index(names, dtype=object)
+    return frame
+
+
+def ref_keys(values: pd.Series) -> pd.Series:
+    """Participant references as matched across files (trimmed, lower-cased)."""
+    return values.map(lambda v: normalise_ref(v) if isinstance(v, str) else None).astype(object)
+
+
+def parse_likert(values: pd.Series, instrument: Instrument) -> pd.Series:
+    """Scores from cells holding 1-5 or a scale label (case-insensitive); others missing."""
+    return values.map(
+        lambda v: instrument.labels.get(normalise(v)) if isinstance(v, str) else None
+    ).astype("Int64")
+
+
+def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
+    """Dates from ISO 8601 cells, or cells in ``date_format``; anything else is NaT."""
+    text = values.map(lambda v: v.strip() if isinstance(v, str) else None).astype(object)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    if date_format:
+        other = pd.to_datetime(text, format=date_format, errors="coerce")
+        parsed = parsed.fillna(other)
+    return parsed.dt.normalize().astype("datetime64[ns]")
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Numbers from text cells; anything else is NaN."""
+    text = values.map(lambda v: v.strip() if isinstance(v, str) else None).astype(object)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def secondment_window(start: str | pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a secondment of ``months`` calendar months from ``start``."""
+    first = pd.Timestamp(start).normalize()
+    last = first + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    return first, last
+
+
+def secondment_month(dates: pd.Series, start: str | pd.Timestamp, months: int) -> pd.Series:
+    """Secondment month of each date: month k runs from ``start`` + (k - 1) calendar months.
+
+    Dates before ``start`` get 0 and dates after the last month get ``months`` + 1.
+    """
+    first = pd.Timestamp(start).normalize()
+    month = pd.Series(0, index=dates.index, dtype="Int64")
+    for k in range(months + 1):
+        month += (dates >= first + pd.DateOffset(months=k)).astype("Int64")
+    return month.mask(dates.isna())

@@ -1,0 +1,40 @@
+"""Text normalisation shared by header, label, category and reference matching."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(value: str) -> str:
+    """Casefold, straighten curly quotes and dashes, trim and collapse whitespace."""
+    return _SPACE.sub(" ", str(value).translate(_QUOTES)).strip().casefold()
+
+
+def normalise_series(values: pd.Series) -> pd.Series:
+    """:func:`normalise` over a Series of text (missing values stay missing)."""
+    return values.map(lambda v: normalise(v) if isinstance(v, str) else v)
+
+
+def normalise_ref(value: str) -> str:
+    """A participant reference as matched across files: trimmed and lower-cased."""
+    return str(value).strip().lower()

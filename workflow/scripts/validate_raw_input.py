@@ -1,0 +1,42 @@
+"""Rule validate_raw_input: check one raw input of a drop against its suites."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cohort_eval import io, logs
+from cohort_eval.checks import CohortContext, roster_keys
+from cohort_eval.config import load_activities, load_codebook, load_instrument
+from cohort_eval.contract import RAW_INPUTS
+from cohort_eval.errors import DropError
+from cohort_eval.guard import load_suite
+from cohort_eval.validation import Report, validate_raw_input
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log = logs.to_file(snakemake.log.messages)
+params = snakemake.params
+spec = RAW_INPUTS[snakemake.wildcards.raw_input]
+data = Path(snakemake.input.data)
+sha256 = io.sha256_file(data)
+try:
+    raw = io.read_raw_table(data, params.encoding)
+    roster = raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
+    ctx = CohortContext(
+        start=params.start,
+        months=params.months,
+        date_format=params.date_format,
+        instrument=load_instrument(io.read_yaml(snakemake.input.instrument)),
+        codebook=load_codebook(io.read_yaml(snakemake.input.codebook)),
+        activities=load_activities(io.read_yaml(snakemake.input.activities)),
+        roster_keys=roster_keys(roster),
+    )
+    suites = [load_suite(path) for path in snakemake.input.suites]
+    report = validate_raw_input(spec, raw, str(data), sha256, ctx, suites)
+except DropError as err:
+    report = Report(input=spec.name, file=str(data), sha256=sha256, error=str(err))
+io.write_json(report.to_dict(), snakemake.log.result)
+log.info("%s: %d rows, %d problems, %d warnings", data, report.rows, len(report.messages), len(report.warnings))
+if not report.success:
+    raise DropError("\n  ".join(report.messages))
+io.write_json(report.marker(), snakemake.output.checked)
