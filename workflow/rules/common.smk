@@ -9,9 +9,17 @@ from snakemake.utils import validate
 
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+SUITES = Path(workflow.basedir) / "workflow" / "suites"
 sys.path.insert(0, str(SCRIPTS))
 
+from cohort_eval.config import (  # noqa: E402
+    check_ranges,
+    load_activities,
+    load_codebook,
+    load_instrument,
+)
 from cohort_eval.contract import RAW_INPUTS  # noqa: E402
+from cohort_eval.errors import ConfigError  # noqa: E402
 
 
 def _dates_to_text(value):
@@ -35,14 +43,45 @@ def _load_checked(path, schema):
     return data
 
 
-# A --configfile that lists cohorts replaces the example's cohorts instead of adding to them.
+# A --configfile that lists cohorts (or phases) replaces those of config/config.yaml instead
+# of being merged into them.
 _cli_config = workflow.config_settings.overwrite_config or {}
-if "cohorts" in _cli_config:
-    config["cohorts"] = dict(_cli_config["cohorts"])
+for _key in ("cohorts", "phases"):
+    if _key in _cli_config:
+        config[_key] = dict(_cli_config[_key])
 config.update(_dates_to_text(dict(config)))
 validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
-for _key in ("instrument", "codebook", "activities"):
-    _load_checked(config[_key], f"{_key}.schema.yaml")
+
+
+def _check_study_config():
+    """Schema and cross-checks of the study files and dates, before any job starts."""
+    loaders = {
+        "instrument": load_instrument,
+        "codebook": load_codebook,
+        "activities": load_activities,
+    }
+    try:
+        for key, load in loaders.items():
+            load(_load_checked(config[key], f"{key}.schema.yaml"))
+        check_ranges(list(config["phases"].items()), "phases")
+        for cohort_id, settings in config["cohorts"].items():
+            try:
+                datetime.date.fromisoformat(settings["start"])
+            except ValueError:
+                raise ConfigError(
+                    f"cohort {cohort_id}: start {settings['start']} is not a real date"
+                )
+            last = max(last for _, last in config["phases"].values())
+            if last > settings["months"]:
+                raise ConfigError(
+                    f"cohort {cohort_id}: phases run to month {last} but the secondment has "
+                    f"{settings['months']} months"
+                )
+    except ConfigError as err:
+        raise WorkflowError(f"configuration error: {err}")
+
+
+_check_study_config()
 
 COHORTS = sorted(config["cohorts"])
 RAW_INPUT_NAMES = sorted(RAW_INPUTS)
@@ -73,7 +112,9 @@ def raw_input_file(cohort_id, name):
     """The drop's file for raw input ``name`` (.csv or, where allowed, .xlsx)."""
     drop = Path(config["cohorts"][cohort_id]["drop"])
     spec = RAW_INPUTS[name]
-    found = [drop / f"{name}{suffix}" for suffix in spec.suffixes if (drop / f"{name}{suffix}").exists()]
+    found = [
+        drop / f"{name}{suffix}" for suffix in spec.suffixes if (drop / f"{name}{suffix}").exists()
+    ]
     if len(found) > 1:
         raise WorkflowError(
             f"cohort {cohort_id}: the drop {drop} holds both {found[0].name} and {found[1].name}; "
@@ -81,7 +122,9 @@ def raw_input_file(cohort_id, name):
         )
     if not found:
         names = " or ".join(f"{name}{suffix}" for suffix in spec.suffixes)
-        raise WorkflowError(f"cohort {cohort_id}: the drop {drop} has no {names} (see docs/data-contract.md).")
+        raise WorkflowError(
+            f"cohort {cohort_id}: the drop {drop} has no {names} (see docs/data-contract.md)."
+        )
     return str(found[0])
 
 
@@ -111,7 +154,7 @@ def validated_inputs(wildcards):
 
 
 def suite_files(wildcards):
-    return [f"workflow/suites/{name}.yaml" for name in RAW_INPUTS[wildcards.raw_input].suites]
+    return [str(SUITES / f"{name}.yaml") for name in RAW_INPUTS[wildcards.raw_input].suites]
 
 
 def all_outputs():

@@ -21,7 +21,9 @@ data = Path(snakemake.input.data)
 sha256 = io.sha256_file(data)
 try:
     raw = io.read_raw_table(data, params.encoding)
-    roster = raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
+    roster = (
+        raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
+    )
     ctx = CohortContext(
         start=params.start,
         months=params.months,
@@ -36,7 +38,13 @@ try:
 except DropError as err:
     report = Report(input=spec.name, file=str(data), sha256=sha256, error=str(err))
 io.write_json(report.to_dict(), snakemake.log.result)
-log.info("%s: %d rows, %d problems, %d warnings", data, report.rows, len(report.messages), len(report.warnings))
+log.info(
+    "%s: %d rows, %d problems, %d warnings",
+    data,
+    report.rows,
+    len(report.messages),
+    len(report.warnings),
+)
 if not report.success:
     raise DropError("\n  ".join(report.messages))
 io.write_json(report.marker(), snakemake.output.checked)

@@ -30,6 +30,7 @@ __all__ = [
     "DOMAIN_SIZES",
     "LIKERT_MAX",
     "LIKERT_MIN",
+    "LOW_PRE_MAX",
     "TABLE2",
     "DomainTarget",
     "find_domain_answers",
@@ -149,6 +150,10 @@ def matches(pre: np.ndarray, post: np.ndarray, target: DomainTarget) -> bool:
 # ------------------------------------------------------------------ step 1: value counts
 
 
+class _OutOfTime(Exception):
+    """The deadline passed while enumerating value counts."""
+
+
 def _count_grids(n: int, n_free: int, deadline: float) -> Iterator[np.ndarray]:
     """Yield, in chunks of bounded size, all ``(n_free, m)`` count columns with sum <= n."""
     if n_free == 0:
@@ -161,7 +166,7 @@ def _count_grids(n: int, n_free: int, deadline: float) -> Iterator[np.ndarray]:
     chunk = max(1, _GRID_CHUNK // tail.size)
     for start in range(0, n + 1, chunk):
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"ran out of time enumerating value counts for {n} answers")
+            raise _OutOfTime
         first = np.arange(start, min(start + chunk, n + 1))
         grid = np.array(np.nonzero(np.add.outer(first, tail) <= n), dtype=np.int64)
         grid[0] += start
@@ -396,6 +401,49 @@ def _check_target(target: DomainTarget) -> None:
             raise ValueError(f"{name} range {lo}-{hi} is not within {LIKERT_MIN}-{LIKERT_MAX}")
 
 
+def _candidate_counts(
+    n_participants: int,
+    n_items: int,
+    target: DomainTarget,
+    low_cols: Sequence[int],
+    low_post_max: int,
+    require_low_pre: bool,
+    deadline: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pre and post value counts that print as ``target`` and can meet the column rules."""
+    n = n_participants * n_items
+    spread = n_participants >= 2
+    below = np.arange(LIKERT_MIN, LIKERT_MAX + 1)
+    pre_c = _value_count_candidates(
+        n, target.pre_mean, target.pre_sd, target.pre_min, target.pre_max, deadline
+    )
+    if spread:
+        pre_c = pre_c[pre_c.max(axis=1) <= n - n_items]
+    if require_low_pre:
+        pre_c = pre_c[pre_c[:, below <= LOW_PRE_MAX].sum(axis=1) >= n_items]
+
+    post_c = _value_count_candidates(
+        n, target.post_mean, target.post_sd, target.post_min, target.post_max, deadline
+    )
+    if spread:
+        post_c = post_c[post_c.max(axis=1) <= n - n_items]
+    if low_cols:
+        low_counts = post_c[:, below <= low_post_max]
+        low_total = low_counts.sum(axis=1)
+        ok = low_total >= n_participants * len(low_cols)
+        if spread:  # each low column needs a value other than any given one
+            ok &= (low_total[:, None] - low_counts >= len(low_cols)).all(axis=1)
+        post_c = post_c[ok]
+
+    for name, cands in (("pre", pre_c), ("post", post_c)):
+        if not len(cands):
+            raise RuntimeError(
+                f"no {n} {name} values in 1..5 print as the target mean/SD/range "
+                f"under the column constraints: {target}"
+            )
+    return _prefer_unimodal(pre_c), _prefer_unimodal(post_c)
+
+
 def find_domain_answers(
     n_participants: int,
     n_items: int,
@@ -435,41 +483,18 @@ def find_domain_answers(
             f"Z={target.z} is impossible with {n_participants * n_items} pairs (|Z| <= sqrt(n))"
         )
 
-    started = time.perf_counter()
-    deadline = started + max_seconds
-    n = n_participants * n_items
-    spread = n_participants >= 2
+    deadline = time.perf_counter() + max_seconds
     below = np.arange(LIKERT_MIN, LIKERT_MAX + 1)
-
-    pre_c = _value_count_candidates(
-        n, target.pre_mean, target.pre_sd, target.pre_min, target.pre_max, deadline
+    timeout_message = (
+        f"no answers matching {target} found in {max_seconds:g} s ({n_participants} x {n_items})"
     )
-    if spread:
-        pre_c = pre_c[pre_c.max(axis=1) <= n - n_items]
-    if require_low_pre:
-        pre_c = pre_c[pre_c[:, below <= LOW_PRE_MAX].sum(axis=1) >= n_items]
 
-    post_c = _value_count_candidates(
-        n, target.post_mean, target.post_sd, target.post_min, target.post_max, deadline
-    )
-    if spread:
-        post_c = post_c[post_c.max(axis=1) <= n - n_items]
-    if low_cols:
-        low_counts = post_c[:, below <= low_post_max]
-        low_total = low_counts.sum(axis=1)
-        ok = low_total >= n_participants * len(low_cols)
-        if spread:  # each low column needs a value other than any given one
-            ok &= (low_total[:, None] - low_counts >= len(low_cols)).all(axis=1)
-        post_c = post_c[ok]
-
-    for name, cands in (("pre", pre_c), ("post", post_c)):
-        if not len(cands):
-            raise RuntimeError(
-                f"no {n} {name} values in 1..5 print as the target mean/SD/range "
-                f"under the column constraints: {target}"
-            )
-    pre_c = _prefer_unimodal(pre_c)
-    post_c = _prefer_unimodal(post_c)
+    try:
+        pre_c, post_c = _candidate_counts(
+            n_participants, n_items, target, low_cols, low_post_max, require_low_pre, deadline
+        )
+    except _OutOfTime:
+        raise RuntimeError(timeout_message + " (enumerating value counts)") from None
 
     attempts = 0
     while time.perf_counter() < deadline:
@@ -492,7 +517,4 @@ def find_domain_answers(
             )
             if placed is not None and matches(*placed, target):
                 return placed
-    raise RuntimeError(
-        f"no answers matching {target} found in {max_seconds:g} s "
-        f"({attempts} attempts, {n_participants} x {n_items})"
-    )
+    raise RuntimeError(f"{timeout_message} ({attempts} attempts)")

@@ -21,7 +21,7 @@ from cohort_eval.parse import (
     ref_keys,
     secondment_window,
 )
-from cohort_eval.text import normalise
+from cohort_eval.text import column_key, normalise
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class CohortContext:
 def roster_keys(roster: pd.DataFrame) -> frozenset[str]:
     """Normalised participant references of a raw roster (empty if it has no such column)."""
     for column in roster.columns:
-        if normalise(column) == "participant_ref":
+        if column_key(column) == column_key("participant_ref"):
             return frozenset(k for k in ref_keys(blank_to_none(roster[column])) if k)
     return frozenset()
 
@@ -85,7 +85,7 @@ def roster_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFra
     frame = _base(raw)
     _refs(frame, raw, frozenset())
     for column in ("name", "email", "sex", "profession", "role_level", "years_registered"):
-        frame[column] = _text(raw[column]).to_numpy()
+        frame[column] = _text(raw[column]).map(lambda v: v.strip() if v else v).to_numpy()
     frame["years"] = parse_numbers(raw["years_registered"]).to_numpy()
     frame["status"] = _text(raw["status"]).to_numpy()
     frame["status_key"] = _keys(frame["status"])

@@ -82,7 +82,14 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
         for name in [str(score), point["label"], *point.get("aliases", [])]:
             pairs.append((name, score))
     labels = {k: int(v) for k, v in _unique_keys([(n, str(s)) for n, s in pairs], "scale").items()}
+    if sorted(point_labels) != list(range(int(scale["min"]), int(scale["max"]) + 1)):
+        raise ConfigError(
+            f"instrument: scale points {sorted(point_labels)} must be every score from "
+            f"min {scale['min']} to max {scale['max']}, once each"
+        )
     domains = [d["id"] for d in raw["domains"]]
+    if len(set(domains)) != len(domains):
+        raise ConfigError("instrument: domain ids must be unique")
     statements = [Statement(s["id"], s["domain"], s["text"]) for s in raw["statements"]]
     for s in statements:
         if s.domain not in domains:
@@ -92,6 +99,11 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
     )
     if len({s.id for s in statements}) != len(statements):
         raise ConfigError("instrument: statement ids must be unique")
+    unknown = set(raw.get("finance_statements", [])) - {s.id for s in statements}
+    if unknown:
+        raise ConfigError(
+            f"instrument: finance_statements names unknown statements {sorted(unknown)}"
+        )
     return Instrument(
         scale_min=int(scale["min"]),
         scale_max=int(scale["max"]),
@@ -105,6 +117,7 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
 def load_codebook(raw: dict[str, Any]) -> Codebook:
     """Build a :class:`Codebook` from the parsed ``codebook.yaml``."""
     stages = {s["id"]: (int(s["months"][0]), int(s["months"][1])) for s in raw["stages"]}
+    check_ranges(list(stages.items()), "codebook stages")
     codes = [Code(c["id"], c["kind"], c["label"]) for c in raw["codes"]]
     names = []
     for c in raw["codes"]:
@@ -115,8 +128,25 @@ def load_codebook(raw: dict[str, Any]) -> Codebook:
     return Codebook(stages=stages, codes=codes, keys=_unique_keys(names, "codebook"))
 
 
+def check_ranges(ranges: list[tuple[str, tuple[int, int]]], what: str) -> None:
+    """Month ranges must be ordered, each first <= last, and must follow on without overlap."""
+    previous = 0
+    for name, (first, last) in ranges:
+        if first > last:
+            raise ConfigError(f"{what}: {name} starts in month {first}, after its end {last}")
+        if first != previous + 1:
+            raise ConfigError(
+                f"{what}: {name} starts in month {first}; expected month {previous + 1} "
+                "(ranges must follow on from each other without gaps or overlap)"
+            )
+        previous = last
+
+
 def load_activities(raw: dict[str, Any]) -> Activities:
     """Build :class:`Activities` from the parsed ``activities.yaml``."""
+    ids = [c["id"] for c in raw["categories"]]
+    if len(set(ids)) != len(ids):
+        raise ConfigError("activities: category ids must be unique")
     names = []
     for c in raw["categories"]:
         names += [(c["id"], c["id"]), (c["label"], c["id"])]

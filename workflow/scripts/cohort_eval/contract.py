@@ -79,5 +79,3 @@ RAW_INPUTS: dict[str, InputSpec] = {
 
 STATUSES = ("active", "withdrawn")
 EXEMPLAR_VALUES = ("true", "false", "yes", "no", "y", "n", "1", "0")
-
-

@@ -67,7 +67,8 @@ def load_suite(path: str | Path) -> Suite:
     raw = read_yaml(path)
     if not isinstance(raw, dict) or set(raw) - _SUITE_KEYS or not {"name", "frame"} <= set(raw):
         raise ConfigError(
-            f"{path}: a suite is a mapping with keys {sorted(_SUITE_KEYS)} (name and frame required)"
+            f"{path}: a suite is a mapping with keys {sorted(_SUITE_KEYS)} "
+            "(name and frame required)"
         )
     expectations = []
     for number, item in enumerate(raw.get("expectations") or [], start=1):
@@ -175,7 +176,9 @@ def _quote(value: Any) -> str:
     return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
-def explain(item: dict[str, Any], frame: pd.DataFrame, params: dict[str, Any], file_name: str) -> str:
+def explain(
+    item: dict[str, Any], frame: pd.DataFrame, params: dict[str, Any], file_name: str
+) -> str:
     """One line saying which rows/columns/values failed an expectation and what was expected."""
     config = item["expectation_config"]
     meta = config.get("meta") or {}
@@ -192,7 +195,9 @@ def explain(item: dict[str, Any], frame: pd.DataFrame, params: dict[str, Any], f
         places = []
         for index in indices[:_EXAMPLES]:
             row = frame.loc[index]
-            column = row["column"] if "column" in frame else meta.get("column", kwargs.get("column"))
+            column = (
+                row["column"] if "column" in frame else meta.get("column", kwargs.get("column"))
+            )
             place = f"row {row['row']}, column {column}"
             if not meta.get("sensitive"):
                 shown = row[meta.get("show", kwargs.get("column"))]
@@ -206,8 +211,8 @@ def explain(item: dict[str, Any], frame: pd.DataFrame, params: dict[str, Any], f
         )
     observed = result.get("observed_value")
     if config["type"] == "expect_column_distinct_values_to_contain_set":
-        missing = result.get("partial_missing_list") or [
-            v for v in kwargs["value_set"] if v not in set(observed or [])
-        ]
+        absent = set(result.get("partial_missing_list") or [])
+        absent = absent or {v for v in kwargs["value_set"] if v not in set(observed or [])}
+        missing = [v for v in kwargs["value_set"] if v in absent]
         return f"{file_name}: expected {expected}; missing: {', '.join(map(str, missing))}."
     return f"{file_name}: expected {expected}; found {observed}."

@@ -83,7 +83,9 @@ def read_drop_settings(path: str | Path | None) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise DropError(f"{Path(path).name}: expected a mapping of settings, got {type(data).__name__}")
+        raise DropError(
+            f"{Path(path).name}: expected a mapping of settings, got {type(data).__name__}"
+        )
     return data
 
 
@@ -92,24 +94,25 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
 
     Returns a DataFrame whose columns are the header cells exactly as written (duplicates kept,
     made distinct only by position) and whose index is the spreadsheet row number (header = 1).
-    Rows and unnamed columns that are entirely empty (spreadsheet artefacts) are dropped.
+    Rows and unnamed columns that are entirely empty (spreadsheet artefacts) are dropped;
+    ``frame.attrs["column_numbers"]`` keeps the spreadsheet column number of each column.
     """
     path = Path(path)
     if not path.exists():
-        raise DropError(f"{path.name}: file not found at {path}")
+        raise DropError(f"{path}: file not found")
     if path.stat().st_size == 0:
-        raise DropError(f"{path.name}: the file is empty; expected a header row and data rows.")
+        raise DropError(f"{path}: the file is empty; expected a header row and data rows.")
     if path.suffix.lower() == ".xlsx":
         rows = _read_xlsx_rows(path)
     else:
-        text = decode_text(path.read_bytes(), path.name, encoding)
+        text = decode_text(path.read_bytes(), str(path), encoding)
         try:
             rows = list(csv.reader(_io.StringIO(text, newline="")))
         except csv.Error as err:
-            raise DropError(f"{path.name}: not a readable CSV file ({err}).") from None
+            raise DropError(f"{path}: not a readable CSV file ({err}).") from None
     rows = [[("" if c is None else str(c)) for c in r] for r in rows]
     if not rows or not any(c.strip() for c in rows[0]):
-        raise DropError(f"{path.name}: the first row is empty; expected the header row.")
+        raise DropError(f"{path}: the first row is empty; expected the header row.")
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     header = [h.strip() for h in rows[0]]
@@ -123,6 +126,7 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
         index=pd.Index(numbers, name="row", dtype="int64"),
         dtype=object,
     )
+    frame.attrs["column_numbers"] = [i + 1 for i in keep]
     return frame
 
 
@@ -132,7 +136,7 @@ def _read_xlsx_rows(path: Path) -> list[list[Any]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a broken file
-        raise DropError(f"{path.name}: not a readable Excel .xlsx file ({err}).") from None
+        raise DropError(f"{path}: not a readable Excel .xlsx file ({err}).") from None
     try:
         sheet = book.worksheets[0]
         rows = []
@@ -149,7 +153,9 @@ def _xlsx_cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "date") and hasattr(value, "hour"):
-        return value.date().isoformat() if (value.hour, value.minute) == (0, 0) else value.isoformat()
+        return (
+            value.date().isoformat() if (value.hour, value.minute) == (0, 0) else value.isoformat()
+        )
     return str(value)
 
 

@@ -29,9 +29,7 @@ def to_file(path: str | Path) -> logging.Logger:
     terminal = sys.stderr
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        logging.getLogger("cohort_eval").error(
-            "".join(traceback.format_exception(kind, error, tb))
-        )
+        logging.getLogger("cohort_eval").error("".join(traceback.format_exception(kind, error, tb)))
         if isinstance(error, (DropError, ConfigError)):
             print(f"\nINPUT ERROR: {error}\n", file=terminal)
         else:

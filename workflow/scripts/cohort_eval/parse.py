@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cohort_eval.config import Instrument
 from cohort_eval.contract import InputSpec
-from cohort_eval.text import normalise, normalise_ref
+from cohort_eval.text import column_key, normalise, normalise_ref
 
 
 def blank_to_none(values: pd.Series) -> pd.Series:
@@ -14,21 +16,32 @@ def blank_to_none(values: pd.Series) -> pd.Series:
     return values.map(lambda v: v if isinstance(v, str) and v.strip() else None).astype(object)
 
 
-def classify_headers(
-    headers: list[str], spec: InputSpec, instrument: Instrument | None = None
-) -> pd.DataFrame:
-    """One row per header cell: its position, text, kind and the canonical column it names.
+_PERSONAL = re.compile(r"@|\d[\d ]{5,}\d")
+HIDDEN = "(not shown: looks like personal data)"
 
-    Survey headers name a statement by id or text (ignoring case, spacing and curly quotes);
-    headers starting with 'comment' are free-text questions. Kinds: column, statement,
-    comment, unknown.
+
+def classify_headers(
+    headers: list[str],
+    spec: InputSpec,
+    instrument: Instrument | None = None,
+    positions: list[int] | None = None,
+) -> pd.DataFrame:
+    """One row per header cell: its spreadsheet column, text, kind and the column it names.
+
+    Contract columns match ignoring case, spacing and '_' versus space; survey headers name a
+    statement by id or text (ignoring case, spacing and curly quotes); headers starting with
+    'comment' are free-text questions. Kinds: column, statement, comment, unknown. ``shown``
+    is the header as it may be printed: hidden when it looks like personal data, and for the
+    whole row when nothing in it is a known header (a data row where the header should be).
     """
-    known = {normalise(c): c for c in (*spec.required, *spec.optional)}
+    known = {column_key(c): c for c in (*spec.required, *spec.optional)}
     statements = instrument.header_keys() if (instrument and spec.kind == "survey") else {}
     rows = []
-    for position, header in enumerate(headers, start=1):
+    for position, header in zip(positions or range(1, len(headers) + 1), headers, strict=True):
         key = normalise(header)
-        if key in known:
+        if column_key(header) in known:
+            kind, canonical = "column", known[column_key(header)]
+        elif key in known:
             kind, canonical = "column", known[key]
         elif key in statements:
             kind, canonical = "statement", statements[key]
@@ -36,18 +49,22 @@ def classify_headers(
             kind, canonical = "comment", None
         else:
             kind, canonical = "unknown", None
+        shown = HIDDEN if _PERSONAL.search(header) else header
         rows.append(
             {
                 "row": 1,
                 "column": position,
                 "header": header,
+                "shown": shown,
                 "kind": kind,
                 "canonical": canonical,
             }
         )
-    return pd.DataFrame(rows, columns=["row", "column", "header", "kind", "canonical"]).astype(
-        {"header": object, "kind": object, "canonical": object}
-    )
+    frame = pd.DataFrame(rows, columns=["row", "column", "header", "shown", "kind", "canonical"])
+    frame = frame.astype({"header": object, "shown": object, "kind": object, "canonical": object})
+    if not frame["kind"].isin(["column", "statement"]).any():
+        frame["shown"] = HIDDEN
+    return frame
 
 
 def canonical_columns(raw: pd.DataFrame, headers: pd.DataFrame) -> pd.DataFrame:
@@ -84,9 +101,9 @@ def parse_likert(values: pd.Series, instrument: Instrument) -> pd.Series:
 
 
 def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
-    """Dates from ISO 8601 cells, or cells in ``date_format``; anything else is NaT."""
+    """Dates from YYYY-MM-DD cells, or cells in ``date_format``; anything else is NaT."""
     text = values.map(lambda v: v.strip() if isinstance(v, str) else None).astype(object)
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     if date_format:
         other = pd.to_datetime(text, format=date_format, errors="coerce")
         parsed = parsed.fillna(other)

@@ -220,7 +220,9 @@ def _surveys(
         bank = phrases["comments"][kind]
         return text.fill(bank[rng.integers(len(bank))]) if rng.random() < 0.7 else ""
 
-    pre_rows = {p.ref: [p.ref, *map(str, pre_c[i]), comment("pre")] for i, p in enumerate(completers)}
+    pre_rows = {
+        p.ref: [p.ref, *map(str, pre_c[i]), comment("pre")] for i, p in enumerate(completers)
+    }
     for i, p in enumerate(leavers):
         pre_rows[p.ref] = [p.ref, *map(str, pre_w[i]), comment("pre")]
     pre = [["participant_ref", *[s["id"] for s in statements], COMMENT_QUESTIONS["pre"]]]
@@ -266,19 +268,29 @@ def _activities(
             days = [d for d in days if d <= last_day]
             if not days:
                 break
-            week_hours = DAY_HOURS * (len(days) - 1) + (DAY_HOURS / 2 if len(days) == 3 else DAY_HOURS)
+            week_hours = DAY_HOURS * (len(days) - 1) + (
+                DAY_HOURS / 2 if len(days) == 3 else DAY_HOURS
+            )
             if w in holiday or monday <= christmas < monday + pd.Timedelta(days=7):
                 for d in days:
                     hours = DAY_HOURS if d != days[-1] or len(days) < 3 else DAY_HOURS / 2
-                    rows.append([person.ref, f"{d:{DATE_FORMAT}}", "Annual leave", f"{hours:g}", ""])
+                    rows.append(
+                        [person.ref, f"{d:{DATE_FORMAT}}", "Annual leave", f"{hours:g}", ""]
+                    )
                 continue
             if w == sick_week or (person.leaves_on is not None and w == len(weeks) // 5):
-                rows.append([person.ref, f"{days[0]:{DATE_FORMAT}}", "Sick leave", f"{DAY_HOURS:g}", ""])
+                rows.append(
+                    [person.ref, f"{days[0]:{DATE_FORMAT}}", "Sick leave", f"{DAY_HOURS:g}", ""]
+                )
                 week_hours -= DAY_HOURS
                 days = days[1:] or days
             phase = 1 if monday >= phase2 else 0
             shares = np.array([PHASE_SHARES[c][phase] for c in categories])
-            noise = np.where(np.array(categories) == "meeting_attendance", 1.0, rng.uniform(0.8, 1.2, len(categories)))
+            noise = np.where(
+                np.array(categories) == "meeting_attendance",
+                1.0,
+                rng.uniform(0.8, 1.2, len(categories)),
+            )
             wanted = shares * noise
             wanted = wanted / wanted.sum() * week_hours
             hours, carry = _round_quarters(wanted, carry)
@@ -289,7 +301,9 @@ def _activities(
                     remaining -= chunk
                     day = days[rng.integers(len(days))]
                     names = aliases[c]
-                    name = names[0] if rng.random() < 0.8 else names[1 + rng.integers(len(names) - 1)]
+                    name = (
+                        names[0] if rng.random() < 0.8 else names[1 + rng.integers(len(names) - 1)]
+                    )
                     subjects = phrases["descriptions"][c]
                     rows.append(
                         [
@@ -350,21 +364,35 @@ def _segments(
             month = (day.year - start.year) * 12 + day.month - start.month + (day.day >= start.day)
             stage = next((s for s, (a, b) in stages if a <= month <= b), stages[-1][0])
             early = (len(stages) - [s for s, _ in stages].index(stage)) / len(stages)
-            weights = np.array([early if k < len(themes) // 2 else 1 - early + 0.2 for k in range(len(themes))])
-            codes = list(rng.choice(themes, size=int(rng.integers(1, 3)), replace=False, p=weights / weights.sum()))
+            weights = np.array(
+                [early if k < len(themes) // 2 else 1 - early + 0.2 for k in range(len(themes))]
+            )
+            codes = list(
+                rng.choice(
+                    themes, size=int(rng.integers(1, 3)), replace=False, p=weights / weights.sum()
+                )
+            )
             if rng.random() < 0.8:
                 codes.append(threads[rng.integers(len(threads))])
-            codes += [e for e, (a, b) in zip(events, at, strict=True) if a <= day <= b and rng.random() < 0.9]
+            codes += [
+                e
+                for e, (a, b) in zip(events, at, strict=True)
+                if a <= day <= b and rng.random() < 0.9
+            ]
             for code in codes:
                 bank = phrases["segments"][code][stage]
-                found.append((person.ref, day, code, text.fill(bank[rng.integers(len(bank))]), stage))
+                found.append(
+                    (person.ref, day, code, text.fill(bank[rng.integers(len(bank))]), stage)
+                )
     exemplars = {}
     for k, (_, _, code, _, stage) in enumerate(found):
         if code in threads:
             exemplars.setdefault((code, stage), k)
     rows = [["participant_ref", "entry_date", "code", "segment", "coder", "exemplar"]]
     for k, (ref, day, code, segment, _) in enumerate(found):
-        rows.append([ref, f"{day:%Y-%m-%d}", code, segment, "R1", "yes" if k in exemplars.values() else ""])
+        rows.append(
+            [ref, f"{day:%Y-%m-%d}", code, segment, "R1", "yes" if k in exemplars.values() else ""]
+        )
     return rows
 
 
@@ -422,7 +450,10 @@ def write_drop(drop: Drop, folder: str | Path) -> None:
 def load_study_config(root: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """The instrument, codebook and activities files under ``root``, and the phrase bank."""
     root = Path(root)
-    config = {k: io.read_yaml(root / "config" / f"{k}.yaml") for k in ("instrument", "codebook", "activities")}
+    config = {
+        k: io.read_yaml(root / "config" / f"{k}.yaml")
+        for k in ("instrument", "codebook", "activities")
+    }
     phrases = io.read_yaml(Path(__file__).parent / "data" / "phrases.yaml")
     return config, phrases
 
@@ -442,7 +473,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config, phrases = load_study_config(args.root)
     if args.participants is None and args.cohorts is None:
-        drop = simulate_drop(len(EXAMPLE_FELLOWS), args.start, args.months, config, phrases, args.seed, True)
+        drop = simulate_drop(
+            len(EXAMPLE_FELLOWS), args.start, args.months, config, phrases, args.seed, True
+        )
         write_drop(drop, args.out)
         print(f"example drop written to {args.out}")
         return
@@ -452,7 +485,11 @@ def main(argv: list[str] | None = None) -> None:
         cohort_id = f"c{k + 1:04d}"
         drop = simulate_drop(n, args.start, args.months, config, phrases, args.seed + k, False)
         write_drop(drop, Path(args.out) / cohort_id)
-        cohorts[cohort_id] = {"drop": str(Path(args.out) / cohort_id), "start": args.start, "months": args.months}
+        cohorts[cohort_id] = {
+            "drop": str(Path(args.out) / cohort_id),
+            "start": args.start,
+            "months": args.months,
+        }
     io.write_yaml(
         {"cohorts": cohorts},
         Path(args.out) / "cohorts.yaml",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -30,9 +28,9 @@ def normalise(value: str) -> str:
     return _SPACE.sub(" ", str(value).translate(_QUOTES)).strip().casefold()
 
 
-def normalise_series(values: pd.Series) -> pd.Series:
-    """:func:`normalise` over a Series of text (missing values stay missing)."""
-    return values.map(lambda v: normalise(v) if isinstance(v, str) else v)
+def column_key(value: str) -> str:
+    """A column name as matched: :func:`normalise`, with '_' and '-' read as spaces."""
+    return normalise(str(value).replace("_", " ").replace("-", " "))
 
 
 def normalise_ref(value: str) -> str:

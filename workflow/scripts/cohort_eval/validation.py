@@ -81,7 +81,8 @@ def validate_raw_input(
 ) -> Report:
     """Run the header suite on the header cells, then, if it passes, the row suites."""
     report = Report(input=spec.name, file=file_name, sha256=sha256, rows=len(raw))
-    headers = classify_headers(list(raw.columns), spec, ctx.instrument)
+    positions = raw.attrs.get("column_numbers")
+    headers = classify_headers(list(raw.columns), spec, ctx.instrument, positions)
     frames: dict[str, pd.DataFrame] = {"columns": headers}
     params = column_params(spec, ctx.instrument)
     header_suites = [s for s in suites if s.frame == "columns"]

@@ -1,0 +1,109 @@
+"""Broken drops stop the run with a message naming file, row, column and value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .helpers import make_workdir, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def _edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _likert7(drop):
+    lines = (drop / "survey_post.csv").read_text().splitlines(keepends=True)
+    cells = lines[2].split(",")
+    cells[1] = "7"
+    lines[2] = ",".join(cells)
+    (drop / "survey_post.csv").write_text("".join(lines))
+
+
+def _unknown_statement(drop):
+    _edit(drop / "survey_pre.csv", ",COM03,", ",Confidence in juggling,")
+
+
+def _not_in_roster(drop):
+    lines = (drop / "activity_diary.csv").read_text().splitlines(keepends=True)
+    lines[5] = "stranger.s@nhs.net," + lines[5].split(",", 1)[1]
+    (drop / "activity_diary.csv").write_text("".join(lines))
+
+
+def _outside_window(drop):
+    lines = (drop / "diary_segments.csv").read_text().splitlines(keepends=True)
+    cells = lines[3].split(",", 2)
+    lines[3] = f"{cells[0]},2024-05-01,{cells[2]}"
+    (drop / "diary_segments.csv").write_text("".join(lines))
+
+
+def _undecodable(drop):
+    data = (drop / "survey_pre.csv").read_bytes()
+    (drop / "survey_pre.csv").write_bytes(data.rstrip(b"\n") + b" caf\xe9\n")
+
+
+CASES = {
+    "likert7": (_likert7, "survey_post", ["survey_post.csv", "row 3, column COM01: '7'", "1-5"]),
+    "unknown": (
+        _unknown_statement,
+        "survey_pre",
+        ["survey_pre.csv", "'Confidence in juggling'", "missing: COM03"],
+    ),
+    "roster": (
+        _not_in_roster,
+        "activity_diary",
+        ["activity_diary.csv", "row 6, column participant_ref", "listed in roster.csv"],
+    ),
+    "window": (
+        _outside_window,
+        "diary_segments",
+        [
+            "diary_segments.csv",
+            "row 4, column entry_date: '2024-05-01'",
+            "2023-09-04 to 2024-03-03",
+        ],
+    ),
+    "encoding": (
+        _undecodable,
+        "survey_pre",
+        ["survey_pre.csv", "cannot read the file as utf-8", "0xe9", "line 8"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad")
+    workdir = make_workdir(tmp, {case: None for case in CASES})
+    for case, (edit, _, _) in CASES.items():
+        edit(workdir / "drops" / case)
+    return workdir, snakemake(workdir, "--keep-going")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_broken_drop_fails_with_an_actionable_message(broken_run, case):
+    workdir, result = broken_run
+    _, name, fragments = CASES[case]
+    assert result.returncode != 0
+    assert f"INPUT ERROR: drops/{case}/{fragments[0]}" in result.stderr, result.stderr[-3000:]
+    for fragment in fragments[1:]:
+        assert fragment in result.stderr
+    record = json.loads((workdir / "results" / case / "validation" / f"{name}.json").read_text())
+    assert record["success"] is False
+    for fragment in fragments[1:]:
+        assert any(fragment in m for m in record["messages"]), record["messages"]
+    assert not (workdir / "results" / case / "validation" / f"{name}.ok.json").exists()
+
+
+def test_no_traceback_on_the_terminal_and_personal_data_kept_out(broken_run):
+    workdir, result = broken_run
+    assert "Traceback (most recent call last)" not in result.stderr
+    assert "stranger.s@nhs.net" not in result.stderr
+    for path in (workdir / "results").rglob("*"):
+        if path.is_file():
+            assert b"stranger.s@nhs.net" not in path.read_bytes(), path
