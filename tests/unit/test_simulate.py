@@ -112,3 +112,23 @@ def test_synthetic_cohorts_and_config(root, tmp_path):
     assert list(config["cohorts"]) == ["c0001", "c0002"]
     roster = io.read_raw_table(tmp_path / "c0002" / "roster.csv")
     assert len(roster) == 9 and roster["participant_ref"].is_unique
+
+
+def test_activity_shares_follow_the_study(root, activities):
+    from cohort_eval.parse import parse_dates, secondment_month
+    from cohort_eval.text import normalise
+
+    diary = io.read_raw_table(root / "resources" / "example" / "activity_diary.csv")
+    diary["category_id"] = diary["category"].map(lambda v: activities.keys[normalise(v)])
+    diary["hours"] = diary["hours"].astype(float)
+    month = secondment_month(parse_dates(diary["date"], "%d/%m/%Y"), "2023-09-04", 6)
+    diary["phase"] = np.where(month <= 3, 1, 2)
+    work = diary[~diary["category_id"].isin(activities.leave)]
+    hours = work.pivot_table(index="category_id", columns="phase", values="hours", aggfunc="sum")
+    share = hours / hours.sum() * 100
+    assert share.loc["meeting_attendance"].between(9.6, 10.2).all()
+    for falling in ("administration", "cpd", "external_event"):
+        assert share.loc[falling, 1] > share.loc[falling, 2], falling
+    assert share.loc["project_delivery", 2] > share.loc["project_delivery", 1]
+    per_person = diary.groupby("participant_ref")["hours"].sum()
+    assert (per_person.sort_values().iloc[1:] == 26 * 18.75).sum() >= 4
