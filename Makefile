@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml requirements.lock
 		-c requirements.lock -e ".[dev]"
 	@touch $@
 
+# The example runs with the demo key; real drops need a key of your own (see README).
 run: setup
-	$(BIN)/snakemake --cores all
+	COHORT_EVAL_KEY_FILE=$${COHORT_EVAL_KEY_FILE:-resources/demo.key} $(BIN)/snakemake --cores all
 	@echo
-	@echo "Done. Results are in results/example/ (validation records: results/example/validation/)."
+	@echo "Done. Results are in results/example/: validation/ (checks of the raw drop),"
+	@echo "anonymised/ (pseudonymised, redacted tables) and tables/ (demographics)."
 
 test: setup lint
 	$(BIN)/pytest

@@ -147,3 +147,23 @@ def test_roster_without_active_participant(ctx, suites):
     ]
     report = run("roster", table(rows, columns), ctx, suites)
     assert any("at least one participant with status active" in m for m in report.messages)
+
+
+def test_roster_with_empty_optional_cells(ctx, suites):
+    columns = list(RAW_INPUTS["roster"].required)
+    rows = [["ann.a@nhs.net", "Ann A", "", "female", "dr", "advanced", "12", "active"]]
+    report = run("roster", table(rows, columns), ctx, suites)
+    assert report.success, report.messages
+    rows[0][4] = " "
+    report = run("roster", table(rows, columns), ctx, suites)
+    assert report.messages == [
+        "roster.csv: 1 of 1 rows fail; expected profession on every row. "
+        "row 2, column profession: empty."
+    ]
+
+
+def test_all_missing_statements_are_listed(instrument, ctx, suites):
+    raw = survey(instrument)[["participant_ref", "COM01"]]
+    report = run("survey_pre", raw, ctx, suites)
+    (line,) = [m for m in report.messages if "missing:" in m]
+    assert line.endswith(", ".join(instrument.statement_ids[1:]) + ".")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,26 +14,35 @@ ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
-def make_workdir(tmp: Path, drops: dict[str, Path | None]) -> Path:
-    """A working directory with a config listing ``drops`` (None = the example, copied)."""
+def make_workdir(
+    tmp: Path, drops: dict[str, Path | None], overrides: dict[str, object] | None = None
+) -> Path:
+    """A working directory with a complete config listing ``drops`` (None = the example,
+    copied); other keys as in config/config.yaml, paths made absolute, then ``overrides``."""
     cohorts = {}
     for cohort, source in drops.items():
         target = tmp / "drops" / cohort
         shutil.copytree(source or ROOT / "resources" / "example", target)
         cohorts[cohort] = {"drop": f"drops/{cohort}", "start": "2023-09-04", "months": 6}
-    config = {
-        "cohorts": cohorts,
-        "instrument": str(ROOT / "config" / "instrument.yaml"),
-        "codebook": str(ROOT / "config" / "codebook.yaml"),
-        "activities": str(ROOT / "config" / "activities.yaml"),
-        "phases": {"phase1": [1, 3], "phase2": [4, 6]},
-    }
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config["cohorts"] = cohorts
+    for key in ("instrument", "codebook", "activities"):
+        config[key] = str(ROOT / config[key])
+    config.update(overrides or {})
     (tmp / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return tmp
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake from the repository's Snakefile in ``workdir``."""
+DEMO_KEY = ROOT / "resources" / "demo.key"
+
+
+def snakemake(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake from the repository's Snakefile in ``workdir`` (demo key unless ``env``)."""
+    if env is None:
+        env = {**os.environ, "COHORT_EVAL_KEY_FILE": str(DEMO_KEY)}
+        env.pop("COHORT_EVAL_KEY", None)
     command = [
         str(SNAKEMAKE),
         "--snakefile",
@@ -45,4 +55,6 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "2",
         *args,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, env=env
+    )

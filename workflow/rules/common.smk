@@ -1,5 +1,7 @@
+import ast
 import datetime
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from cohort_eval.config import (  # noqa: E402
 )
 from cohort_eval.contract import RAW_INPUTS  # noqa: E402
 from cohort_eval.errors import ConfigError  # noqa: E402
+from cohort_eval.io import KEY_FILE_VARIABLE, KEY_VARIABLE, key_id, read_key  # noqa: E402
 
 
 def _dates_to_text(value):
@@ -83,21 +86,47 @@ def _check_study_config():
 
 _check_study_config()
 
+# The key reaches jobs only through the environment; params carry its one-way fingerprint so
+# that a new key reruns anonymisation without the key itself ever being stored.
+try:
+    KEY_ID = key_id(read_key(os.environ))
+except ConfigError as err:
+    raise WorkflowError(str(err))
+
+# Same as an `envvars:` directive, for whichever of the two variables holds the key.
+workflow.register_envvars(KEY_VARIABLE if os.environ.get(KEY_VARIABLE) else KEY_FILE_VARIABLE),
+
+
 COHORTS = sorted(config["cohorts"])
 RAW_INPUT_NAMES = sorted(RAW_INPUTS)
 
 
-def package_hash():
-    """Content hash of the cohort_eval package, so that code changes rerun the rules using it."""
+def _package_modules(path, seen):
+    """cohort_eval modules imported by ``path``, transitively."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for name in names:
+            stem = SCRIPTS / Path(*name.split("."))
+            for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+                if name.startswith("cohort_eval") and candidate.exists() and candidate not in seen:
+                    seen.add(candidate)
+                    _package_modules(candidate, seen)
+    return seen
+
+
+def code_hash(script):
+    """Content hash of a script and of the package modules it imports. Snakemake notices
+    edits to the script only, so this goes into params to rerun what a code change affects."""
     digest = hashlib.sha256()
-    for path in sorted((SCRIPTS / "cohort_eval").rglob("*")):
-        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(SCRIPTS)).encode())
-            digest.update(path.read_bytes())
+    for path in sorted(_package_modules(SCRIPTS / script, {SCRIPTS / script})):
+        digest.update(str(path.relative_to(SCRIPTS)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-PACKAGE_HASH = package_hash()
 
 
 def cohort(wildcards):
@@ -157,9 +186,24 @@ def suite_files(wildcards):
     return [str(SUITES / f"{name}.yaml") for name in RAW_INPUTS[wildcards.raw_input].suites]
 
 
+def raw_inputs(wildcards):
+    """Every raw input file of the cohort's drop, by name."""
+    return {name: raw_input_file(wildcards.cohort, name) for name in RAW_INPUT_NAMES}
+
+
+def validation_markers(wildcards):
+    return [f"results/{wildcards.cohort}/validation/{name}.ok.json" for name in RAW_INPUT_NAMES]
+
+
+def guard_suites(*names):
+    return [str(SUITES / f"{name}.yaml") for name in names]
+
+
 def all_outputs():
     return expand(
-        "results/{cohort}/validation/{raw_input}.ok.json",
+        [
+            "results/{cohort}/anonymised/summary.json",
+            "results/{cohort}/tables/demographics.csv",
+        ],
         cohort=COHORTS,
-        raw_input=RAW_INPUT_NAMES,
     )

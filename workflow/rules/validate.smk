@@ -20,6 +20,6 @@ rule validate_raw_input:
         months=lambda w: cohort(w)["months"],
         date_format=lambda w: drop_settings(w).get("date_format"),
         encoding=lambda w: drop_settings(w).get("encoding"),
-        code=PACKAGE_HASH,
+        code=code_hash("validate_raw_input.py"),
     script:
         "../scripts/validate_raw_input.py"

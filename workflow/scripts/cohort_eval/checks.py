@@ -76,6 +76,10 @@ def _text(values: pd.Series) -> pd.Series:
     return blank_to_none(values).reset_index(drop=True)
 
 
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else None
+
+
 def _keys(values: pd.Series) -> pd.Series:
     return values.map(lambda v: normalise(v) if isinstance(v, str) else None).astype(object)
 
@@ -85,7 +89,7 @@ def roster_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFra
     frame = _base(raw)
     _refs(frame, raw, frozenset())
     for column in ("name", "email", "sex", "profession", "role_level", "years_registered"):
-        frame[column] = _text(raw[column]).map(lambda v: v.strip() if v else v).to_numpy()
+        frame[column] = _text(raw[column]).map(_strip).to_numpy()
     frame["years"] = parse_numbers(raw["years_registered"]).to_numpy()
     frame["status"] = _text(raw["status"]).to_numpy()
     frame["status_key"] = _keys(frame["status"])

@@ -76,6 +76,9 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
     scale = raw["scale"]
     pairs: list[tuple[str, int]] = []
     point_labels: dict[int, str] = {}
+    scores = [int(point["score"]) for point in scale["points"]]
+    if len(set(scores)) != len(scores):
+        raise ConfigError(f"instrument: a scale score is listed twice in {scores}")
     for point in scale["points"]:
         score = int(point["score"])
         point_labels[score] = point["label"]
@@ -116,6 +119,8 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
 
 def load_codebook(raw: dict[str, Any]) -> Codebook:
     """Build a :class:`Codebook` from the parsed ``codebook.yaml``."""
+    if len({s["id"] for s in raw["stages"]}) != len(raw["stages"]):
+        raise ConfigError("codebook: stage ids must be unique")
     stages = {s["id"]: (int(s["months"][0]), int(s["months"][1])) for s in raw["stages"]}
     check_ranges(list(stages.items()), "codebook stages")
     codes = [Code(c["id"], c["kind"], c["label"]) for c in raw["codes"]]

@@ -199,6 +199,8 @@ def explain(
                 row["column"] if "column" in frame else meta.get("column", kwargs.get("column"))
             )
             place = f"row {row['row']}, column {column}"
+            if "file" in frame:
+                place = f"{row['file']} {place}"
             if not meta.get("sensitive"):
                 shown = row[meta.get("show", kwargs.get("column"))]
                 place += f": {_quote(shown) if not pd.isna(shown) else 'empty'}"
@@ -211,8 +213,8 @@ def explain(
         )
     observed = result.get("observed_value")
     if config["type"] == "expect_column_distinct_values_to_contain_set":
-        absent = set(result.get("partial_missing_list") or [])
-        absent = absent or {v for v in kwargs["value_set"] if v not in set(observed or [])}
-        missing = [v for v in kwargs["value_set"] if v in absent]
+        # GX lists at most 20 missing values; the frame gives all of them.
+        present = set(frame[kwargs["column"]].dropna()) if kwargs["column"] in frame else set()
+        missing = [v for v in kwargs["value_set"] if v not in present]
         return f"{file_name}: expected {expected}; missing: {', '.join(map(str, missing))}."
     return f"{file_name}: expected {expected}; found {observed}."

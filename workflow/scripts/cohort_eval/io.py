@@ -10,12 +10,15 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from cohort_eval.errors import DropError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -67,6 +70,44 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             f"drop.yaml: unknown encoding '{enc}' declared for {name}; use a Python codec name "
             f"such as utf-8, cp1252 or utf-16."
         ) from None
+
+
+KEY_VARIABLE = "COHORT_EVAL_KEY"
+KEY_FILE_VARIABLE = "COHORT_EVAL_KEY_FILE"
+KEY_MIN_LENGTH = 16
+NO_KEY = (
+    "No pseudonymisation key. Set the environment variable COHORT_EVAL_KEY to a secret of at "
+    "least 16 characters, or COHORT_EVAL_KEY_FILE to the path of a file holding it. Keep the "
+    "key outside the drop, outside git and outside results/; the same key gives the same "
+    "pseudonyms across reruns and cohorts. For the bundled example only: "
+    "COHORT_EVAL_KEY_FILE=resources/demo.key (make run sets it)."
+)
+
+
+def read_key(environ: dict[str, str]) -> bytes:
+    """The pseudonymisation key from COHORT_EVAL_KEY, or the file named by COHORT_EVAL_KEY_FILE."""
+    from cohort_eval.errors import ConfigError
+
+    if environ.get(KEY_VARIABLE):
+        key = environ[KEY_VARIABLE].strip()
+        source = KEY_VARIABLE
+    elif environ.get(KEY_FILE_VARIABLE):
+        path = Path(environ[KEY_FILE_VARIABLE])
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise ConfigError(f"{KEY_FILE_VARIABLE}: cannot read {path}: {err.strerror}") from None
+        source = f"the file {path}"
+    else:
+        raise ConfigError(NO_KEY)
+    if len(key) < KEY_MIN_LENGTH:
+        raise ConfigError(f"the key in {source} is shorter than {KEY_MIN_LENGTH} characters")
+    return key.encode("utf-8")
+
+
+def key_id(key: bytes) -> str:
+    """A short one-way fingerprint of the key: changes when the key does, reveals nothing."""
+    return hashlib.sha256(b"cohort-eval key id\0" + key).hexdigest()[:12]
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -159,6 +200,17 @@ def _xlsx_cell(value: Any) -> str:
     return str(value)
 
 
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV written by this pipeline (UTF-8, header row)."""
+    return pd.read_csv(path, encoding="utf-8")
+
+
 def write_json(data: Any, path: str | Path) -> None:
     """Write JSON (UTF-8, indented, keys in insertion order) atomically."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -189,3 +241,46 @@ def write_yaml(data: Any, path: str | Path, comment: str = "") -> None:
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a DataFrame as UTF-8 CSV with '\\n' line ends, without the index."""
     write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+
+
+def write_bytes(data: bytes, path: str | Path) -> None:
+    """Write bytes atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> None:
+    """Save a matplotlib figure as PNG or SVG (by suffix), byte-identical on reruns, and close it.
+
+    No date in the metadata and a fixed ``svg.hashsalt`` (SVG element ids are random
+    otherwise); the creator names cohort-eval and the matplotlib version.
+    """
+    import sys
+
+    import matplotlib
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    creator = f"cohort-eval (matplotlib {matplotlib.__version__})"
+    if fmt == "svg":
+        metadata: dict[str, Any] = {"Date": None, "Creator": creator}
+    elif fmt == "png":
+        metadata = {"Software": creator}
+    else:
+        raise ValueError(f"{path}: figures are saved as .png or .svg, not '{path.suffix}'")
+    buffer = _io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "cohort-eval", "svg.fonttype": "path"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    write_bytes(buffer.getvalue(), path)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # only pyplot keeps figures alive; importing it here would cost time
+        pyplot.close(fig)

@@ -30,7 +30,7 @@ def normalise(value: str) -> str:
 
 def column_key(value: str) -> str:
     """A column name as matched: :func:`normalise`, with '_' and '-' read as spaces."""
-    return normalise(str(value).replace("_", " ").replace("-", " "))
+    return normalise(normalise(value).replace("_", " ").replace("-", " "))
 
 
 def normalise_ref(value: str) -> str:

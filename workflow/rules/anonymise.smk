@@ -1,0 +1,48 @@
+rule anonymise_drop:
+    input:
+        unpack(raw_inputs),
+        settings=drop_settings_file,
+        validated=validation_markers,
+        instrument=config["instrument"],
+        codebook=config["codebook"],
+        activities=config["activities"],
+        suites=guard_suites("anonymised_columns", "anonymised_pids", "anonymised_text"),
+    output:
+        participants="results/{cohort}/anonymised/participants.csv",
+        survey="results/{cohort}/anonymised/survey.csv",
+        activities="results/{cohort}/anonymised/activities.csv",
+        segments="results/{cohort}/anonymised/segments.csv",
+        redactions="results/{cohort}/anonymised/redaction_report.csv",
+        summary="results/{cohort}/anonymised/summary.json",
+    log:
+        guard="results/{cohort}/logs/anonymise_drop/guard.json",
+        messages="results/{cohort}/logs/anonymise_drop/anonymise_drop.log",
+    benchmark:
+        "results/{cohort}/benchmarks/anonymise_drop.tsv"
+    params:
+        start=lambda w: cohort(w)["start"],
+        months=lambda w: cohort(w)["months"],
+        date_format=lambda w: drop_settings(w).get("date_format"),
+        encoding=lambda w: drop_settings(w).get("encoding"),
+        pid_digits=config["anonymisation"]["pid_digits"],
+        key_id=KEY_ID,
+        code=code_hash("anonymise_drop.py"),
+    script:
+        "../scripts/anonymise_drop.py"
+
+
+rule tabulate_demographics:
+    input:
+        participants="results/{cohort}/anonymised/participants.csv",
+    output:
+        table="results/{cohort}/tables/demographics.csv",
+    log:
+        "results/{cohort}/logs/tabulate_demographics.log",
+    benchmark:
+        "results/{cohort}/benchmarks/tabulate_demographics.tsv"
+    params:
+        mode=config["disclosure"]["mode"],
+        threshold=config["disclosure"]["threshold"],
+        code=code_hash("tabulate_demographics.py"),
+    script:
+        "../scripts/tabulate_demographics.py"

@@ -1,0 +1,50 @@
+"""Rule anonymise_drop: the only job that reads identifiable data; writes pseudonymised,
+redacted tables once the output guard has passed."""
+
+import os
+from typing import TYPE_CHECKING
+
+from cohort_eval import io, logs
+from cohort_eval.anonymise import anonymise
+from cohort_eval.checks import CohortContext
+from cohort_eval.config import load_activities, load_codebook, load_instrument
+from cohort_eval.contract import RAW_INPUTS
+from cohort_eval.errors import DropError
+from cohort_eval.guard import load_suite, run_suites
+from cohort_eval.redact import PID_PATTERN
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log = logs.to_file(snakemake.log.messages)
+params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
+for marker in inputs.validated:
+    checked = io.read_json(marker)
+    if io.sha256_file(checked["file"]) != checked["sha256"]:
+        raise DropError(
+            f"{checked['file']} changed after it was validated; run the pipeline again."
+        )
+ctx = CohortContext(
+    start=params.start,
+    months=params.months,
+    date_format=params.date_format,
+    instrument=load_instrument(io.read_yaml(inputs.instrument)),
+    codebook=load_codebook(io.read_yaml(inputs.codebook)),
+    activities=load_activities(io.read_yaml(inputs.activities)),
+)
+raw = {name: io.read_raw_table(inputs[name], params.encoding) for name in RAW_INPUTS}
+extra_names = io.read_drop_settings(inputs.settings[0] if inputs.settings else None)
+result = anonymise(
+    raw, ctx, io.read_key(os.environ), params.pid_digits, extra_names.get("redact_names", [])
+)
+suites = [load_suite(path) for path in inputs.suites]
+outcomes = run_suites(suites, result.guard, {"pid_regex": PID_PATTERN}, "anonymised output")
+io.write_json([o.result for o in outcomes], snakemake.log.guard)
+problems = [m for o in outcomes for m in o.messages]
+if problems:
+    raise DropError("the anonymised tables failed their guard:\n  " + "\n  ".join(problems))
+for name, table in result.tables.items():
+    io.write_csv(table, outputs[name])
+io.write_csv(result.redactions, outputs.redactions)
+io.write_json(result.summary, outputs.summary)
+log.info("anonymised: %s", result.summary)
