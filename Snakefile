@@ -9,6 +9,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/anonymise.smk"
+include: "workflow/rules/survey.smk"
 
 
 wildcard_constraints:

@@ -16,6 +16,7 @@ EXPECTED_COUNTS = {
     "anonymised_columns": 1,
     "anonymised_pids": 3,
     "anonymised_text": 3,
+    "survey_domains": 13,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -10,7 +11,19 @@ import pytest
 from .helpers import make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
+STUDY_TABLE_2 = (
+    "Category,Pre Mean ± SD,Pre Range,Post Mean ± SD,Post Range,Z,p\n"
+    "Communication,2.7 ± 1.1,1-4,3.9 ± 0.5,3-5,-3.42,0.001\n"
+    "Networking,3.3 ± 0.9,1-5,4.2 ± 0.6,3-5,-4.61,<0.001\n"
+    "Policy,2.8 ± 1.2,1-5,4.1 ± 0.7,3-5,-4.11,<0.001\n"
+    "Management,2.8 ± 1.1,1-5,3.7 ± 0.8,2-5,-6.70,<0.001\n"
+)
 INPUTS = ["activity_diary", "diary_segments", "roster", "survey_post", "survey_pre"]
+
+
+def _rows(path):
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 def test_lint_reports_only_the_conda_container_lint(tmp_path):
@@ -34,6 +47,19 @@ def test_example_runs_then_reruns_nothing(tmp_path):
         assert all(s["result"]["success"] for s in record["suites"])
         marker = json.loads((validation / f"{name}.ok.json").read_text())
         assert len(marker["sha256"]) == 64 and marker["rows"] > 0
+    results = workdir / "results" / "example"
+    table2 = (results / "tables" / "table2.csv").read_text(encoding="utf-8")
+    assert table2 == STUDY_TABLE_2
+    domains = _rows(results / "tables" / "survey_domains.csv")
+    assert {(r["domain"], r["unit"]) for r in domains} == {
+        (d, u)
+        for d in ("communication", "networking", "policy", "management")
+        for u in ("item_pairs", "participant")
+    }
+    for name in ("survey_likert", "survey_domains"):
+        assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
+        assert (results / "figures" / f"{name}.svg").read_text().startswith("<?xml")
+    assert len(_rows(results / "tables" / "survey_items.csv")) == 34
     again = snakemake(workdir, "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr
 

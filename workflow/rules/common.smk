@@ -204,6 +204,8 @@ def all_outputs():
         [
             "results/{cohort}/anonymised/summary.json",
             "results/{cohort}/tables/demographics.csv",
+            "results/{cohort}/tables/table2.csv",
+            "results/{cohort}/figures/survey_likert.png",
         ],
         cohort=COHORTS,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cohort_eval.errors import ConfigError
@@ -26,6 +26,8 @@ class Instrument:
     point_labels: dict[int, str]  # score -> the label as written
     domains: list[str]
     statements: list[Statement]
+    domain_labels: dict[str, str] = field(default_factory=dict)  # domain id -> printed name
+    finance_statements: list[str] = field(default_factory=list)
 
     @property
     def statement_ids(self) -> list[str]:
@@ -114,6 +116,8 @@ def load_instrument(raw: dict[str, Any]) -> Instrument:
         point_labels=point_labels,
         domains=domains,
         statements=statements,
+        domain_labels={d["id"]: d["label"] for d in raw["domains"]},
+        finance_statements=list(raw.get("finance_statements", [])),
     )
 
 

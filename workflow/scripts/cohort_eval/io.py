@@ -206,9 +206,9 @@ def read_json(path: str | Path) -> Any:
         return json.load(handle)
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV written by this pipeline (UTF-8, header row)."""
-    return pd.read_csv(path, encoding="utf-8")
+def read_csv(path: str | Path, dtype: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV written by this pipeline (UTF-8, header row), with optional column dtypes."""
+    return pd.read_csv(path, encoding="utf-8", dtype=dtype)
 
 
 def write_json(data: Any, path: str | Path) -> None:

@@ -28,6 +28,8 @@ from cohort_eval.stats import (
 
 __all__ = [
     "DOMAIN_COLUMNS",
+    "domain_guard_frame",
+    "statements_only",
     "ITEM_COLUMNS",
     "PAIR_COLUMNS",
     "TABLE2_COLUMNS",
@@ -122,6 +124,25 @@ NOT_AVAILABLE = "n/a"
 
 
 # --------------------------------------------------------------------------- pairing
+
+
+def statements_only(survey: pd.DataFrame) -> pd.DataFrame:
+    """The statement rows of the anonymised survey table (free-text comments dropped)."""
+    rows = survey[survey["domain"] != "comment"]
+    return rows[SURVEY_COLUMNS].reset_index(drop=True).astype({"score": "Int64"})
+
+
+def domain_guard_frame(
+    domains: pd.DataFrame, instrument: Instrument
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The domain table with the derived sums its output guard compares, and the guard's
+    parameters (the instrument's domains and the expected row count)."""
+    frame = domains.copy()
+    frame["nonzero_plus_ties"] = frame["n_nonzero"] + frame["n_ties"]
+    frame["positive_plus_negative"] = frame["n_positive"] + frame["n_negative"]
+    frame["row"] = range(2, len(frame) + 2)
+    params = {"domains": list(instrument.domains), "n_rows": len(instrument.domains) * len(UNITS)}
+    return frame, params
 
 
 def pair_answers(survey: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
