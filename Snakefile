@@ -10,6 +10,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/anonymise.smk"
 include: "workflow/rules/survey.smk"
+include: "workflow/rules/activities.smk"
 
 
 wildcard_constraints:

@@ -380,3 +380,16 @@ def test_figures_save(example, codebook, tmp_path) -> None:
     io.save_figure(thread_stage_heatmap(threads_by_stage(segs, codebook)), first)
     io.save_figure(thread_stage_heatmap(threads_by_stage(segs, codebook)), second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_same_results_from_the_written_csv(example, codebook, tmp_path) -> None:
+    segs, pids = example
+    io.write_csv(segs, tmp_path / "segments.csv")
+    back = io.read_csv(tmp_path / "segments.csv")
+    for table in (
+        lambda s: code_frequencies(s, codebook, pids),
+        lambda s: threads_by_stage(s, codebook),
+        lambda s: diary_compliance(s, pids, START, 6),
+        lambda s: critical_events(s, codebook, 6),
+    ):
+        pd.testing.assert_frame_equal(table(back), table(segs))

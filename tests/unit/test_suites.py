@@ -17,6 +17,7 @@ EXPECTED_COUNTS = {
     "anonymised_pids": 3,
     "anonymised_text": 3,
     "survey_domains": 13,
+    "activity_phases": 6,
 }
 
 

@@ -206,6 +206,13 @@ def all_outputs():
             "results/{cohort}/tables/demographics.csv",
             "results/{cohort}/tables/table2.csv",
             "results/{cohort}/figures/survey_likert.png",
-        ],
+            "results/{cohort}/figures/activity_phases.png",
+            "results/{cohort}/tables/contract_hours.csv",
+        ]
+        + (
+            ["results/{cohort}/tables/activity_participant_shares.csv"]
+            if config["disclosure"]["mode"] == "internal"
+            else []
+        ),
         cohort=COHORTS,
     )

@@ -243,3 +243,13 @@ def contract_hours(
     frame["unaccounted_hours"] = frame["expected_hours"] - frame["recorded_hours"]
     frame["recorded_percent"] = _percent(frame["recorded_hours"], frame["expected_hours"])
     return frame[CONTRACT_COLUMNS]
+
+
+def phase_guard_frame(
+    table: pd.DataFrame, phases: Phases, categories: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The phase table with each phase's summed percent, and the parameters of its guard."""
+    frame = table.copy()
+    frame["phase_percent_sum"] = frame.groupby("phase")["percent"].transform("sum")
+    frame["row"] = range(2, len(frame) + 2)
+    return frame, {"phases": list(phases), "work_categories": list(categories)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 import numpy as np
@@ -326,7 +326,7 @@ def diary_compliance(
     for pid in grid.index:
         dates = list(by_pid[pid]) if pid in by_pid else []
         anchors = [before, *dates, after]
-        gap = max((b - a).days for a, b in zip(anchors, anchors[1:], strict=False))
+        gap = max((b - a).days for a, b in pairwise(anchors))
         rows.append(
             {
                 "pid": pid,

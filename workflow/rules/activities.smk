@@ -1,0 +1,59 @@
+rule aggregate_activity_phases:
+    input:
+        activities="results/{cohort}/anonymised/activities.csv",
+        participants="results/{cohort}/anonymised/participants.csv",
+        categories=config["activities"],
+        suites=guard_suites("activity_phases"),
+    output:
+        phases="results/{cohort}/tables/activity_phases.csv",
+        change="results/{cohort}/tables/activity_change.csv",
+        contract="results/{cohort}/tables/contract_hours.csv",
+    log:
+        guard="results/{cohort}/logs/aggregate_activity_phases/guard.json",
+        messages="results/{cohort}/logs/aggregate_activity_phases/aggregate_activity_phases.log",
+    benchmark:
+        "results/{cohort}/benchmarks/aggregate_activity_phases.tsv"
+    params:
+        phases=config["phases"],
+        start=lambda w: cohort(w)["start"],
+        months=lambda w: cohort(w)["months"],
+        wte=config["contract"]["wte"],
+        weekly_hours=config["contract"]["weekly_hours"],
+        mode=config["disclosure"]["mode"],
+        code=code_hash("aggregate_activity_phases.py"),
+    script:
+        "../scripts/aggregate_activity_phases.py"
+
+
+rule tabulate_participant_shares:
+    input:
+        activities="results/{cohort}/anonymised/activities.csv",
+        categories=config["activities"],
+    output:
+        shares="results/{cohort}/tables/activity_participant_shares.csv",
+    log:
+        "results/{cohort}/logs/tabulate_participant_shares.log",
+    benchmark:
+        "results/{cohort}/benchmarks/tabulate_participant_shares.tsv"
+    params:
+        phases=config["phases"],
+        code=code_hash("tabulate_participant_shares.py"),
+    script:
+        "../scripts/tabulate_participant_shares.py"
+
+
+rule plot_activity_phases:
+    input:
+        phases="results/{cohort}/tables/activity_phases.csv",
+    output:
+        png="results/{cohort}/figures/activity_phases.png",
+        svg="results/{cohort}/figures/activity_phases.svg",
+    log:
+        "results/{cohort}/logs/plot_activity_phases.log",
+    benchmark:
+        "results/{cohort}/benchmarks/plot_activity_phases.tsv"
+    params:
+        phases=config["phases"],
+        code=code_hash("plot_activity_phases.py"),
+    script:
+        "../scripts/plot_activity_phases.py"

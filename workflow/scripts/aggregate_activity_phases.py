@@ -1,0 +1,46 @@
+"""Rule aggregate_activity_phases: time share per activity and phase, and contract hours."""
+
+from typing import TYPE_CHECKING
+
+from cohort_eval import io, logs
+from cohort_eval.activity import (
+    COHORT_ROW,
+    contract_hours,
+    phase_change,
+    phase_guard_frame,
+    phase_table,
+    work_categories,
+)
+from cohort_eval.config import load_activities
+from cohort_eval.errors import DropError
+from cohort_eval.guard import load_suite, run_suites
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+log = logs.to_file(snakemake.log.messages)
+params, output = snakemake.params, snakemake.output
+categories = load_activities(io.read_yaml(snakemake.input.categories))
+activities = io.read_csv(snakemake.input.activities)
+table = phase_table(activities, params.phases, work_categories(categories), categories.labels)
+frame, guard_params = phase_guard_frame(table, params.phases, work_categories(categories))
+suites = [load_suite(p) for p in snakemake.input.suites]
+outcomes = run_suites(suites, {"phases": frame}, guard_params, output.phases)
+io.write_json([o.result for o in outcomes], snakemake.log.guard)
+problems = [m for o in outcomes for m in o.messages]
+if problems:
+    raise DropError("the activity phase table failed its guard:\n  " + "\n  ".join(problems))
+hours = contract_hours(
+    activities,
+    io.read_csv(snakemake.input.participants),
+    params.start,
+    params.months,
+    params.wte,
+    params.weekly_hours,
+)
+if params.mode == "publication":
+    hours = hours[hours["pid"] == COHORT_ROW]
+io.write_csv(table, output.phases)
+io.write_csv(phase_change(table), output.change)
+io.write_csv(hours, output.contract)
+log.info("%d phase rows; contract hours for %d rows", len(table), len(hours))
