@@ -11,6 +11,7 @@ include: "workflow/rules/validate.smk"
 include: "workflow/rules/anonymise.smk"
 include: "workflow/rules/survey.smk"
 include: "workflow/rules/activities.smk"
+include: "workflow/rules/diaries.smk"
 
 
 wildcard_constraints:

@@ -18,6 +18,8 @@ EXPECTED_COUNTS = {
     "anonymised_text": 3,
     "survey_domains": 13,
     "activity_phases": 6,
+    "code_frequencies": 6,
+    "threads_by_stage": 6,
 }
 
 

@@ -60,6 +60,14 @@ def test_example_runs_then_reruns_nothing(tmp_path):
         assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
         assert (results / "figures" / f"{name}.svg").read_text().startswith("<?xml")
     assert len(_rows(results / "tables" / "survey_items.csv")) == 34
+    phases = _rows(results / "tables" / "activity_phases.csv")
+    meetings = [float(r["percent"]) for r in phases if r["category"] == "meeting_attendance"]
+    assert len(meetings) == 2 and all(9.6 <= m <= 10.2 for m in meetings)
+    compliance = _rows(results / "tables" / "diary_compliance.csv")
+    flagged = [r for r in compliance if r["gap_over_14_days"] == "True"]
+    assert len(compliance) == 6 and len(flagged) == 1 and flagged[0]["longest_gap_days"] == "28"
+    threads = _rows(results / "tables" / "threads_by_stage.csv")
+    assert len(threads) == 12 and all(r["exemplar"] for r in threads)
     again = snakemake(workdir, "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr
 

@@ -208,9 +208,14 @@ def all_outputs():
             "results/{cohort}/figures/survey_likert.png",
             "results/{cohort}/figures/activity_phases.png",
             "results/{cohort}/tables/contract_hours.csv",
+            "results/{cohort}/tables/code_frequencies.csv",
+            "results/{cohort}/figures/threads_by_stage.png",
         ]
         + (
-            ["results/{cohort}/tables/activity_participant_shares.csv"]
+            [
+                "results/{cohort}/tables/activity_participant_shares.csv",
+                "results/{cohort}/tables/code_participants.csv",
+            ]
             if config["disclosure"]["mode"] == "internal"
             else []
         ),

@@ -503,3 +503,37 @@ def coder_agreement(
         ["coder_a", "coder_b", "pid", "entry_date", "segment", "code"], kind="stable"
     ).reset_index(drop=True)
     return pd.DataFrame(per_code, columns=AGREEMENT_COLUMNS), overall, disagreements
+
+
+def diary_guard_frames(
+    frequencies: pd.DataFrame,
+    threads: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Frames and parameters for the output guards of the diary tables: the frequencies with
+    their summed stage counts; the thread x stage table with the matching frequency count and
+    whether each exemplar is, word for word, an anonymised segment text."""
+    stage_columns = [f"segments_{s}" for s in codebook.stages]
+    freq = frequencies.copy()
+    freq["stage_sum"] = freq[stage_columns].sum(axis=1)
+    freq["row"] = range(2, len(freq) + 2)
+    per_cell = frequencies.melt(
+        id_vars="code", value_vars=stage_columns, var_name="stage", value_name="frequency_segments"
+    )
+    per_cell["stage"] = per_cell["stage"].str.removeprefix("segments_")
+    cells = threads.merge(
+        per_cell.rename(columns={"code": "thread"}), on=["thread", "stage"], how="left"
+    )
+    texts = set(segments["text"].dropna())
+    cells["quote_from_text"] = cells["exemplar"].map(lambda q: not isinstance(q, str) or q in texts)
+    cells["row"] = range(2, len(cells) + 2)
+    threads_ids = [c.id for c in codebook.codes if c.kind == "thread"]
+    params = {
+        "n_codes": len(codebook.codes),
+        "codes": [c.id for c in codebook.codes],
+        "n_cells": len(threads_ids) * len(codebook.stages),
+        "stages": list(codebook.stages),
+        "threads": threads_ids,
+    }
+    return {"frequencies": freq, "threads": cells}, params

@@ -1,0 +1,68 @@
+rule count_diary_codes:
+    input:
+        segments="results/{cohort}/anonymised/segments.csv",
+        participants="results/{cohort}/anonymised/participants.csv",
+        codebook=config["codebook"],
+        suites=guard_suites("code_frequencies", "threads_by_stage"),
+    output:
+        frequencies="results/{cohort}/tables/code_frequencies.csv",
+        cooccurrence="results/{cohort}/tables/code_cooccurrence.csv",
+        threads="results/{cohort}/tables/threads_by_stage.csv",
+        events="results/{cohort}/tables/critical_events.csv",
+        compliance="results/{cohort}/tables/diary_compliance.csv",
+        agreement="results/{cohort}/tables/coder_agreement.csv",
+        disagreements="results/{cohort}/tables/coder_disagreements.csv",
+        agreement_summary="results/{cohort}/tables/coder_agreement.json",
+    log:
+        guard="results/{cohort}/logs/count_diary_codes/guard.json",
+        messages="results/{cohort}/logs/count_diary_codes/count_diary_codes.log",
+    benchmark:
+        "results/{cohort}/benchmarks/count_diary_codes.tsv"
+    params:
+        start=lambda w: cohort(w)["start"],
+        months=lambda w: cohort(w)["months"],
+        code=code_hash("count_diary_codes.py"),
+    script:
+        "../scripts/count_diary_codes.py"
+
+
+rule tabulate_code_participants:
+    input:
+        segments="results/{cohort}/anonymised/segments.csv",
+        participants="results/{cohort}/anonymised/participants.csv",
+        codebook=config["codebook"],
+    output:
+        matrix="results/{cohort}/tables/code_participants.csv",
+    log:
+        "results/{cohort}/logs/tabulate_code_participants.log",
+    benchmark:
+        "results/{cohort}/benchmarks/tabulate_code_participants.tsv"
+    params:
+        code=code_hash("tabulate_code_participants.py"),
+    script:
+        "../scripts/tabulate_code_participants.py"
+
+
+rule plot_diaries:
+    input:
+        segments="results/{cohort}/anonymised/segments.csv",
+        participants="results/{cohort}/anonymised/participants.csv",
+        frequencies="results/{cohort}/tables/code_frequencies.csv",
+        threads="results/{cohort}/tables/threads_by_stage.csv",
+    output:
+        threads_png="results/{cohort}/figures/threads_by_stage.png",
+        threads_svg="results/{cohort}/figures/threads_by_stage.svg",
+        codes_png="results/{cohort}/figures/code_frequencies.png",
+        codes_svg="results/{cohort}/figures/code_frequencies.svg",
+        compliance_png="results/{cohort}/figures/diary_compliance.png",
+        compliance_svg="results/{cohort}/figures/diary_compliance.svg",
+    log:
+        "results/{cohort}/logs/plot_diaries.log",
+    benchmark:
+        "results/{cohort}/benchmarks/plot_diaries.tsv"
+    params:
+        start=lambda w: cohort(w)["start"],
+        months=lambda w: cohort(w)["months"],
+        code=code_hash("plot_diaries.py"),
+    script:
+        "../scripts/plot_diaries.py"
