@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	COHORT_EVAL_KEY_FILE=$${COHORT_EVAL_KEY_FILE:-resources/demo.key} $(BIN)/snakemake --cores all
 	@echo
-	@echo "Done. Results are in results/example/: validation/ (checks of the raw drop),"
-	@echo "anonymised/ (pseudonymised, redacted tables) and tables/ (demographics)."
+	@echo "Done. Results are in results/example/: tables/ (Table 2, Fig. 1 data, code"
+	@echo "frequencies, threads by stage, ...), figures/, anonymised/, validation/, logs/."
+	@echo "docs/outputs.md describes every file."
 
 test: setup lint
 	$(BIN)/pytest
