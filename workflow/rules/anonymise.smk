@@ -1,6 +1,7 @@
 rule anonymise_drop:
     input:
         unpack(raw_inputs),
+        companions=all_companions,
         settings=drop_settings_file,
         validated=validation_markers,
         instrument=config["instrument"],
@@ -24,6 +25,8 @@ rule anonymise_drop:
         months=lambda w: cohort(w)["months"],
         date_format=lambda w: drop_settings(w).get("date_format"),
         encoding=lambda w: drop_settings(w).get("encoding"),
+        importing=import_settings,
+        calendars=calendar_checksum,
         pid_digits=config["anonymisation"]["pid_digits"],
         key_id=KEY_ID,
         code=code_hash("anonymise_drop.py"),

@@ -2,6 +2,7 @@ import ast
 import datetime
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,9 +21,16 @@ from cohort_eval.config import (  # noqa: E402
     load_codebook,
     load_instrument,
 )
-from cohort_eval.contract import RAW_INPUTS  # noqa: E402
+from cohort_eval.contract import RAW_INPUTS
 from cohort_eval.errors import ConfigError  # noqa: E402
-from cohort_eval.io import KEY_FILE_VARIABLE, KEY_VARIABLE, key_id, read_key  # noqa: E402
+from cohort_eval.io import (  # noqa: E402
+    KEY_FILE_VARIABLE,
+    KEY_VARIABLE,
+    key_id,
+    read_key,
+    sha256_checked,
+)
+from cohort_eval.sources import candidates, checked_files, companions, form_of  # noqa: E402
 
 
 def _dates_to_text(value):
@@ -64,8 +72,16 @@ def _check_study_config():
         "activities": load_activities,
     }
     try:
-        for key, load in loaders.items():
-            load(_load_checked(config[key], f"{key}.schema.yaml"))
+        loaded = {
+            key: load(_load_checked(config[key], f"{key}.schema.yaml"))
+            for key, load in loaders.items()
+        }
+        leave_category = config["calendars"]["leave_category"]
+        if leave_category not in loaded["activities"].leave:
+            raise ConfigError(
+                f"calendars: leave_category '{leave_category}' is not a leave category of "
+                f"{config['activities']}; expected one of {sorted(loaded['activities'].leave)}"
+            )
         check_ranges(list(config["phases"].items()), "phases")
         for cohort_id, settings in config["cohorts"].items():
             try:
@@ -138,23 +154,61 @@ def drop_dir(wildcards):
 
 
 def raw_input_file(cohort_id, name):
-    """The drop's file for raw input ``name`` (.csv or, where allowed, .xlsx)."""
+    """The drop's file (or calendars/ folder) holding raw input ``name``, in whichever of its
+    forms the drop holds (see cohort_eval.sources)."""
     drop = Path(config["cohorts"][cohort_id]["drop"])
-    spec = RAW_INPUTS[name]
-    found = [
-        drop / f"{name}{suffix}" for suffix in spec.suffixes if (drop / f"{name}{suffix}").exists()
-    ]
+    found = [drop / c for c in candidates(name) if (drop / c).exists()]
     if len(found) > 1:
         raise WorkflowError(
             f"cohort {cohort_id}: the drop {drop} holds both {found[0].name} and {found[1].name}; "
             "keep one of them."
         )
     if not found:
-        names = " or ".join(f"{name}{suffix}" for suffix in spec.suffixes)
+        *others, last = candidates(name)
+        names = f"{', '.join(others)} or {last}" if others else last
         raise WorkflowError(
             f"cohort {cohort_id}: the drop {drop} has no {names} (see docs/data-contract.md)."
         )
     return str(found[0])
+
+
+def companion_files(cohort_id, name):
+    """Optional files read with a tool's export (code mapping, source manifest), if present."""
+    drop = Path(config["cohorts"][cohort_id]["drop"])
+    if form_of(raw_input_file(cohort_id, name)) == "table":
+        return []
+    return [str(drop / c) for c in companions(name) if (drop / c).exists()]
+
+
+def input_companions(wildcards):
+    return companion_files(wildcards.cohort, wildcards.raw_input)
+
+
+def all_companions(wildcards):
+    return [f for name in RAW_INPUT_NAMES for f in companion_files(wildcards.cohort, name)]
+
+
+def calendar_checksum(wildcards):
+    """Snakemake sees a calendars/ folder's time, not its files' contents: their checksum goes
+    into params so that an edited calendar reruns the cohort (names are not stored)."""
+    path = raw_input_file(wildcards.cohort, "activity_diary")
+    return sha256_checked(checked_files(path)) if form_of(path) == "calendars" else ""
+
+
+def import_settings(wildcards):
+    """What the importers need (cohort_eval.sources.ImportSettings), as plain values."""
+    settings = drop_settings(wildcards)
+    contract = config["contract"]
+    return {
+        "encoding": settings.get("encoding"),
+        "calendar_locale": settings.get("calendar_locale", "en-GB"),
+        "daily_hours": contract["weekly_hours"] * contract["wte"] / 5,
+        "calendars": config["calendars"],
+        "qda_source_pattern": settings.get("qda_source_pattern"),
+        "qda_date_variable": settings.get("qda_date_variable"),
+        "start": cohort(wildcards)["start"],
+        "months": cohort(wildcards)["months"],
+    }
 
 
 def drop_settings_file(wildcards):
@@ -164,7 +218,19 @@ def drop_settings_file(wildcards):
 
 def _drop_settings(cohort_id):
     path = Path(config["cohorts"][cohort_id]["drop"]) / "drop.yaml"
-    return (_load_checked(path, "drop.schema.yaml") or {}) if path.exists() else {}
+    settings = (_load_checked(path, "drop.schema.yaml") or {}) if path.exists() else {}
+    pattern = settings.get("qda_source_pattern")
+    if pattern:
+        try:
+            groups = re.compile(pattern).groupindex
+        except re.error as err:
+            raise WorkflowError(f"configuration error: {path}: qda_source_pattern: {err}")
+        if not set(groups) & {"participant_ref", "entry_date"}:
+            raise WorkflowError(
+                f"configuration error: {path}: qda_source_pattern has no group named "
+                "participant_ref or entry_date, e.g. (?P<participant_ref>...)"
+            )
+    return settings
 
 
 DROP_SETTINGS = {c: _drop_settings(c) for c in COHORTS}

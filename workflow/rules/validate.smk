@@ -1,6 +1,7 @@
 rule validate_raw_input:
     input:
         data=lambda w: raw_input_file(w.cohort, w.raw_input),
+        companions=input_companions,
         roster=lambda w: raw_input_file(w.cohort, "roster"),
         roster_checked=validated_inputs,
         settings=drop_settings_file,
@@ -20,6 +21,8 @@ rule validate_raw_input:
         months=lambda w: cohort(w)["months"],
         date_format=lambda w: drop_settings(w).get("date_format"),
         encoding=lambda w: drop_settings(w).get("encoding"),
+        importing=import_settings,
+        calendars=lambda w: calendar_checksum(w) if w.raw_input == "activity_diary" else "",
         code=code_hash("validate_raw_input.py"),
     script:
         "../scripts/validate_raw_input.py"

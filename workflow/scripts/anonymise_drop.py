@@ -4,7 +4,7 @@ redacted tables once the output guard has passed."""
 import os
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs
+from cohort_eval import io, logs, sources
 from cohort_eval.anonymise import anonymise
 from cohort_eval.checks import CohortContext
 from cohort_eval.config import load_activities, load_codebook, load_instrument
@@ -20,7 +20,8 @@ log = logs.to_file(snakemake.log.messages)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 for marker in inputs.validated:
     checked = io.read_json(marker)
-    if io.sha256_file(checked["file"]) != checked["sha256"]:
+    files = sources.checked_files(checked["file"], checked.get("companions", []))
+    if io.sha256_checked(files) != checked["sha256"]:
         raise DropError(
             f"{checked['file']} changed after it was validated; run the pipeline again."
         )
@@ -32,7 +33,13 @@ ctx = CohortContext(
     codebook=load_codebook(io.read_yaml(inputs.codebook)),
     activities=load_activities(io.read_yaml(inputs.activities)),
 )
-raw = {name: io.read_raw_table(inputs[name], params.encoding) for name in RAW_INPUTS}
+settings = sources.ImportSettings(**params.importing)
+raw = {
+    name: sources.read_raw_input(
+        name, inputs[name], list(inputs.companions), settings, ctx.activities, ctx.codebook
+    )[0]
+    for name in RAW_INPUTS
+}
 extra_names = io.read_drop_settings(inputs.settings[0] if inputs.settings else None)
 result = anonymise(
     raw, ctx, io.read_key(os.environ), params.pid_digits, extra_names.get("redact_names", [])

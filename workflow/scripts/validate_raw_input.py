@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs
+from cohort_eval import io, logs, sources
 from cohort_eval.checks import CohortContext, roster_keys
 from cohort_eval.config import load_activities, load_codebook, load_instrument
 from cohort_eval.contract import RAW_INPUTS
@@ -18,12 +18,10 @@ log = logs.to_file(snakemake.log.messages)
 params = snakemake.params
 spec = RAW_INPUTS[snakemake.wildcards.raw_input]
 data = Path(snakemake.input.data)
-sha256 = io.sha256_file(data)
+extra = list(snakemake.input.companions)
+sha256 = io.sha256_checked(sources.checked_files(data, extra))
+report = Report(input=spec.name, file=str(data), sha256=sha256, companions=extra)
 try:
-    raw = io.read_raw_table(data, params.encoding)
-    roster = (
-        raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
-    )
     ctx = CohortContext(
         start=params.start,
         months=params.months,
@@ -31,12 +29,24 @@ try:
         instrument=load_instrument(io.read_yaml(snakemake.input.instrument)),
         codebook=load_codebook(io.read_yaml(snakemake.input.codebook)),
         activities=load_activities(io.read_yaml(snakemake.input.activities)),
-        roster_keys=roster_keys(roster),
     )
+    raw, imported = sources.read_raw_input(
+        spec.name,
+        data,
+        extra,
+        sources.ImportSettings(**params.importing),
+        ctx.activities,
+        ctx.codebook,
+    )
+    roster = (
+        raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
+    )
+    ctx = CohortContext(**{**vars(ctx), "roster_keys": roster_keys(roster)})
     suites = [load_suite(path) for path in snakemake.input.suites]
     report = validate_raw_input(spec, raw, str(data), sha256, ctx, suites)
+    report.companions, report.imported = extra, imported
 except DropError as err:
-    report = Report(input=spec.name, file=str(data), sha256=sha256, error=str(err))
+    report.error = str(err)
 io.write_json(report.to_dict(), snakemake.log.result)
 log.info(
     "%s: %d rows, %d problems, %d warnings",
@@ -46,5 +56,6 @@ log.info(
     len(report.warnings),
 )
 if not report.success:
-    raise DropError("\n  ".join(report.messages))
+    message = "\n  ".join(report.messages)
+    raise DropError(message, sources.calendar_note(data, message))
 io.write_json(report.marker(), snakemake.output.checked)

@@ -62,6 +62,8 @@ def column_params(spec: InputSpec, instrument: Instrument) -> dict[str, Any]:
 
 def _base(raw: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"row": raw.index.to_numpy()})
+    if raw.attrs.get("files"):  # an imported table: rows come from several files
+        frame["file"] = list(raw.attrs["files"])
     frame.index = pd.RangeIndex(len(frame))
     return frame
 

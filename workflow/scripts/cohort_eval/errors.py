@@ -3,7 +3,15 @@
 
 class DropError(Exception):
     """A problem with a data drop: the message names the file, and where it can, the row,
-    column, value and what was expected. Rule scripts print it without a traceback."""
+    column, value and what was expected. Rule scripts print it without a traceback.
+
+    ``terminal_note`` is printed on the terminal only, never logged: for file names that are
+    personal data (calendar files are named by participant reference).
+    """
+
+    def __init__(self, message: str, terminal_note: str = "") -> None:
+        super().__init__(message)
+        self.terminal_note = terminal_note
 
 
 class ConfigError(Exception):

@@ -48,6 +48,19 @@ def sha256_files(paths: Iterable[str | Path]) -> str:
     return digest.hexdigest()
 
 
+def sha256_checked(files: list[str]) -> str:
+    """The checksum a validation marker records: of the file, or over several files."""
+    return sha256_file(files[0]) if len(files) == 1 else sha256_files(files)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a drop file."""
+    path = Path(path)
+    if not path.exists():
+        raise DropError(f"{path}: file not found")
+    return path.read_bytes()
+
+
 def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
     """Decode a text file: a BOM wins, then the declared encoding, then UTF-8."""
     for bom, codec in _BOMS:

@@ -31,7 +31,8 @@ def to_file(path: str | Path) -> logging.Logger:
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         logging.getLogger("cohort_eval").error("".join(traceback.format_exception(kind, error, tb)))
         if isinstance(error, (DropError, ConfigError)):
-            print(f"\nINPUT ERROR: {error}\n", file=terminal)
+            note = getattr(error, "terminal_note", "")
+            print(f"\nINPUT ERROR: {error}\n{note + chr(10) if note else ''}", file=terminal)
         else:
             print(
                 f"\nINTERNAL ERROR ({kind.__name__}); details are in {path}\n",

@@ -447,6 +447,46 @@ def write_drop(drop: Drop, folder: str | Path) -> None:
     io.write_text(settings, folder / "drop.yaml")
 
 
+def reexpress_drop(
+    source: str | Path, folder: str | Path, calendars: str, coding: str, root: str | Path
+) -> None:
+    """Copy a drop into ``folder`` with its diaries as the tools export them.
+
+    ``calendars``: ``outlook`` (Outlook CSV files) or ``ics`` (iCalendar files) in
+    ``calendars/`` instead of ``activity_diary.csv``; ``coding``: ``qdpx`` (a REFI-QDA project)
+    instead of ``diary_segments.csv``; ``none`` keeps the table.
+    """
+    from cohort_eval.config import load_codebook
+    from cohort_eval.export_calendars import ics_exports, outlook_csv_exports
+    from cohort_eval.export_qda import DATE_VARIABLE, qdpx_from_segments
+
+    source, folder = Path(source), Path(folder)
+    settings = io.read_drop_settings(source / "drop.yaml")
+    date_format = settings.get("date_format")
+    for path in sorted(source.iterdir()):
+        if path.is_file() and not (
+            (calendars != "none" and path.stem == "activity_diary")
+            or (coding != "none" and path.stem == "diary_segments")
+        ):
+            io.write_bytes(path.read_bytes(), folder / path.name)
+    if calendars != "none":
+        diary = io.read_raw_table(source / "activity_diary.csv")
+        export = outlook_csv_exports if calendars == "outlook" else ics_exports
+        for name, text in export(diary, date_format=date_format).items():
+            io.write_text(text, folder / "calendars" / name)
+    if coding != "none":
+        segments = io.read_raw_table(source / "diary_segments.csv")
+        codebook = load_codebook(io.read_yaml(Path(root) / "config" / "codebook.yaml"))
+        io.write_bytes(
+            qdpx_from_segments(segments, codebook, date_format=date_format),
+            folder / "diary_segments.qdpx",
+        )
+        settings["qda_date_variable"] = DATE_VARIABLE
+    io.write_yaml(
+        settings, folder / "drop.yaml", "Settings of this drop (see docs/data-contract.md)."
+    )
+
+
 def load_study_config(root: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """The instrument, codebook and activities files under ``root``, and the phrase bank."""
     root = Path(root)
@@ -470,7 +510,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start", default=EXAMPLE_START, help="first day of the secondment")
     parser.add_argument("--months", type=int, default=EXAMPLE_MONTHS, help="secondment length")
     parser.add_argument("--root", default=".", help="repository root holding config/")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="re-express this drop (with --calendars/--coding)",
+    )
+    parser.add_argument("--calendars", choices=["none", "outlook", "ics"], default="none")
+    parser.add_argument("--coding", choices=["none", "qdpx"], default="none")
     args = parser.parse_args(argv)
+    if args.source:
+        reexpress_drop(args.source, args.out, args.calendars, args.coding, args.root)
+        print(f"{args.source} re-expressed in {args.out}")
+        return
     config, phrases = load_study_config(args.root)
     if args.participants is None and args.cohorts is None:
         drop = simulate_drop(

@@ -22,6 +22,8 @@ class Report:
     sha256: str
     rows: int = 0
     error: str | None = None  # a problem found before any suite could run (e.g. encoding)
+    companions: list[str] = field(default_factory=list)  # files read with it (checksummed too)
+    imported: dict[str, Any] = field(default_factory=dict)  # an importer's counts
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -41,8 +43,10 @@ class Report:
         return {
             "input": self.input,
             "file": self.file,
+            "companions": self.companions,
             "sha256": self.sha256,
             "rows": self.rows,
+            "imported": self.imported,
             "success": self.success,
             "messages": self.messages,
             "warnings": self.warnings,
@@ -64,8 +68,10 @@ class Report:
         return {
             "input": self.input,
             "file": self.file,
+            "companions": self.companions,
             "sha256": self.sha256,
             "rows": self.rows,
+            "imported": self.imported,
             "warnings": self.warnings,
             "suites": {o.suite: {"evaluated": o.evaluated, "met": o.met} for o in self.outcomes},
         }

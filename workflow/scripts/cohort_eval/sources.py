@@ -1,0 +1,200 @@
+"""The forms a raw input may take in a drop, and how each becomes the contract's table.
+
+A drop holds each raw input in exactly one form: the contract's own table (CSV, or XLSX where
+allowed) or, for two inputs, a tool's export that an importer turns into that table:
+
+- ``activity_diary``: ``activity_diary.csv``/``.xlsx``, or a ``calendars/`` folder of Outlook
+  CSV exports and iCalendar ``.ics`` files, one file per participant named by their reference;
+- ``diary_segments``: ``diary_segments.csv``, or a REFI-QDA project ``diary_segments.qdpx``,
+  a QualCoder coding report ``diary_segments_qualcoder.csv``, or Taguette highlights
+  ``diary_segments_taguette.csv``; with optional ``qda_codes.csv`` (tool code -> codebook code)
+  and ``qda_sources.csv`` (tool source -> participant and entry date).
+
+Calendar file names are participant references, which may be e-mail addresses: everything
+written (checks, logs, markers) names them ``calendars file k of n`` (name order) instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cohort_eval import io
+from cohort_eval.config import Activities, Codebook
+from cohort_eval.contract import RAW_INPUTS
+from cohort_eval.errors import DropError
+from cohort_eval.parse import secondment_window
+
+CALENDAR_FOLDER = "calendars"
+CALENDAR_SUFFIXES = (".csv", ".ics")
+QDA_FILES = {
+    "diary_segments.qdpx": "qdpx",
+    "diary_segments_qualcoder.csv": "qualcoder",
+    "diary_segments_taguette.csv": "taguette",
+}
+QDA_MAPPING = "qda_codes.csv"
+QDA_MANIFEST = "qda_sources.csv"
+
+
+def candidates(name: str) -> list[str]:
+    """Names (relative to the drop) under which raw input ``name`` may be found."""
+    spec = RAW_INPUTS[name]
+    names = [f"{name}{suffix}" for suffix in spec.suffixes]
+    if name == "activity_diary":
+        names.append(CALENDAR_FOLDER)
+    if name == "diary_segments":
+        names += list(QDA_FILES)
+    return names
+
+
+def companions(name: str) -> list[str]:
+    """Optional files read together with raw input ``name`` when it is a tool's export."""
+    return [QDA_MAPPING, QDA_MANIFEST] if name == "diary_segments" else []
+
+
+def form_of(path: str | Path) -> str:
+    """``table``, ``calendars``, ``qdpx``, ``qualcoder`` or ``taguette``."""
+    path = Path(path)
+    if path.name == CALENDAR_FOLDER:
+        return "calendars"
+    return QDA_FILES.get(path.name, "table")
+
+
+def calendar_files(folder: str | Path) -> list[Path]:
+    """The calendar files of a ``calendars/`` folder, in name order."""
+    folder = Path(folder)
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CALENDAR_SUFFIXES
+    )
+
+
+def calendar_label(k: int, n: int) -> str:
+    """How calendar file ``k`` (1-based, name order) of ``n`` is named in messages and logs."""
+    return f"calendars file {k} of {n}"
+
+
+def calendar_note(path: str | Path, message: str) -> str:
+    """Which file each ``calendars file k of n`` in ``message`` is: for the terminal only."""
+    path = Path(path)
+    if form_of(path) != "calendars" or not path.is_dir():
+        return ""
+    files = calendar_files(path)
+    named = [
+        f"{calendar_label(k, len(files))} is {CALENDAR_FOLDER}/{p.name}"
+        for k, p in enumerate(files, start=1)
+        if calendar_label(k, len(files)) in message
+    ]
+    return ("(" + "; ".join(named) + ")") if named else ""
+
+
+def checked_files(path: str | Path, extra: list[str] | None = None) -> list[str]:
+    """The files whose checksum a validation marker records for one raw input."""
+    path = Path(path)
+    files = [str(p) for p in calendar_files(path)] if path.is_dir() else [str(path)]
+    return files + [str(p) for p in (extra or [])]
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """What the importers need from the configuration and the drop's ``drop.yaml``."""
+
+    encoding: str | None
+    calendar_locale: str
+    daily_hours: float
+    calendars: dict[str, Any]  # the configuration's `calendars` section
+    qda_source_pattern: str | None
+    qda_date_variable: str | None
+    start: str
+    months: int
+
+
+def _optional_table(paths: list[str], file_name: str, encoding: str | None) -> pd.DataFrame | None:
+    for path in paths:
+        if Path(path).name == file_name:
+            table = io.read_raw_table(path, encoding)
+            table.columns = [str(c).strip().lower() for c in table.columns]
+            return table.reset_index(drop=True)
+    return None
+
+
+def read_raw_input(
+    name: str,
+    path: str | Path,
+    extra: list[str],
+    settings: ImportSettings,
+    activities: Activities,
+    codebook: Codebook,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The raw table of input ``name`` (every cell text, index = row) and an import report.
+
+    For the contract's own table this is :func:`cohort_eval.io.read_raw_table`. For a tool's
+    export it is the importer's canonical table; ``attrs["files"]`` then names, row by row,
+    the file the row came from, and the report holds the importer's counts.
+    """
+    form = form_of(path)
+    if form == "table":
+        return io.read_raw_table(path, settings.encoding), {}
+    if form == "calendars":
+        return _read_calendars(Path(path), settings, activities)
+    return _read_coding(form, Path(path), extra, settings, codebook)
+
+
+def _read_calendars(
+    folder: Path, settings: ImportSettings, activities: Activities
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from cohort_eval.calendars import CalendarRules, events_to_diary, read_ics, read_outlook_csv
+
+    files = calendar_files(folder)
+    if not files:
+        raise DropError(
+            f"{CALENDAR_FOLDER}/: the folder holds no .csv or .ics calendar file; expected one "
+            "file per participant, named by their participant_ref."
+        )
+    last_day = secondment_window(settings.start, settings.months)[1].date().isoformat()
+    events = []
+    for k, path in enumerate(files, start=1):
+        label = calendar_label(k, len(files))
+        text = io.decode_text(io.read_bytes(path), label, settings.encoding)
+        if path.suffix.lower() == ".ics":
+            events.append(read_ics(text, label, path.stem, expand_until=last_day))
+        else:
+            events.append(read_outlook_csv(text, label, path.stem, settings.calendar_locale))
+    rules = CalendarRules(
+        daily_hours=settings.daily_hours,
+        leave_busy=tuple(settings.calendars["leave_busy"]),
+        leave_category=settings.calendars["leave_category"],
+        multi_category=settings.calendars["multi_category"],
+        overlap=settings.calendars["overlap"],
+    )
+    diary, report = events_to_diary(
+        pd.concat(events, ignore_index=True), activities, rules, settings.start, settings.months
+    )
+    return diary, {"form": "calendars", "files": report.to_dict(orient="records")}
+
+
+def _read_coding(
+    form: str, path: Path, extra: list[str], settings: ImportSettings, codebook: Codebook
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from cohort_eval import qda
+
+    mapping = _optional_table(extra, QDA_MAPPING, settings.encoding)
+    manifest = _optional_table(extra, QDA_MANIFEST, settings.encoding)
+    options = qda.QdpxSettings(
+        source_pattern=settings.qda_source_pattern, date_variable=settings.qda_date_variable
+    )
+    if form == "qdpx":
+        table = qda.read_qdpx(io.read_bytes(path), path.name, codebook, mapping, manifest, options)
+    else:
+        text = io.decode_text(io.read_bytes(path), path.name, settings.encoding)
+        read = qda.read_qualcoder_csv if form == "qualcoder" else qda.read_taguette_csv
+        table = read(text, path.name, codebook, mapping, manifest, options)
+    report = {"form": form, **table.attrs.get("report", {})}
+    columns = list(qda.SEGMENT_COLUMNS)
+    raw = table[columns].astype(object).where(table[columns].notna(), "").astype(str)
+    raw = raw.astype(object)
+    raw.index = pd.Index(range(1, len(raw) + 1), name="row", dtype="int64")
+    raw.attrs["files"] = [f"{path.name} coding"] * len(raw)
+    return raw, report
