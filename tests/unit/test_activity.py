@@ -81,6 +81,21 @@ def test_phase_table_categories_with_no_hours_and_empty_phase() -> None:
     assert second["percent"].isna().all()  # no hours at all: no share to speak of
 
 
+def test_guard_passes_a_phase_with_no_work_hours_and_fails_a_broken_sum(root) -> None:
+    from cohort_eval.activity import phase_guard_frame
+    from cohort_eval.guard import load_suite, run_suites
+
+    suite = load_suite(root / "workflow" / "suites" / "activity_phases.yaml")
+    table = phase_table(_activities([("A", 2, "cpd", 2.0)]), PHASES, ORDER, LABELS)
+    frame, params = phase_guard_frame(table, PHASES, ORDER)
+    [outcome] = run_suites([suite], {"phases": frame}, params, "activity_phases.csv")
+    assert outcome.success, outcome.messages
+    table.loc[table["category"] == "cpd", "percent"] = 90.0
+    frame, params = phase_guard_frame(table, PHASES, ORDER)
+    [outcome] = run_suites([suite], {"phases": frame}, params, "activity_phases.csv")
+    assert not outcome.success and "add up to 100" in " ".join(outcome.messages)
+
+
 def test_phase_table_rejects_unlisted_categories() -> None:
     rows = [("A", 1, "cpd", 2.0), ("A", 1, "annual_leave", 7.5)]
     with pytest.raises(ValueError, match="annual_leave"):

@@ -86,3 +86,26 @@ def test_missing_drop_file_is_named(tmp_path):
     result = snakemake(workdir, "--dry-run")
     assert result.returncode != 0
     assert "has no survey_post.csv or survey_post.xlsx" in result.stdout + result.stderr
+
+
+def test_stages_must_reach_the_last_month_of_every_cohort(tmp_path):
+    workdir = make_workdir(tmp_path, {"long": None})
+    config = (workdir / "config.yaml").read_text().replace("months: 6", "months: 9")
+    (workdir / "config.yaml").write_text(config)
+    result = snakemake(workdir, "--dry-run")
+    assert result.returncode != 0
+    assert (
+        "cohort long: the secondment has 9 months but the stages of"
+        in result.stdout + result.stderr
+    )
+
+
+def test_publication_mode_cannot_make_participant_level_tables(tmp_path):
+    workdir = make_workdir(
+        tmp_path, {"pub": None}, {"disclosure": {"mode": "publication", "threshold": 5}}
+    )
+    assert snakemake(workdir, "--dry-run").returncode == 0
+    for table in ("code_participants", "activity_participant_shares"):
+        result = snakemake(workdir, "--dry-run", f"results/pub/tables/{table}.csv")
+        assert result.returncode != 0, table
+        assert "MissingRuleException" in result.stdout + result.stderr

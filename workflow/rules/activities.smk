@@ -25,21 +25,25 @@ rule aggregate_activity_phases:
         "../scripts/aggregate_activity_phases.py"
 
 
-rule tabulate_participant_shares:
-    input:
-        activities="results/{cohort}/anonymised/activities.csv",
-        categories=config["activities"],
-    output:
-        shares="results/{cohort}/tables/activity_participant_shares.csv",
-    log:
-        "results/{cohort}/logs/tabulate_participant_shares.log",
-    benchmark:
-        "results/{cohort}/benchmarks/tabulate_participant_shares.tsv"
-    params:
-        phases=config["phases"],
-        code=code_hash("tabulate_participant_shares.py"),
-    script:
-        "../scripts/tabulate_participant_shares.py"
+# Participant-level table: defined in internal mode only, so that publication mode can
+# never produce it, even when asked for by name.
+if config["disclosure"]["mode"] == "internal":
+
+    rule tabulate_participant_shares:
+        input:
+            activities="results/{cohort}/anonymised/activities.csv",
+            categories=config["activities"],
+        output:
+            shares="results/{cohort}/tables/activity_participant_shares.csv",
+        log:
+            "results/{cohort}/logs/tabulate_participant_shares.log",
+        benchmark:
+            "results/{cohort}/benchmarks/tabulate_participant_shares.tsv"
+        params:
+            phases=config["phases"],
+            code=code_hash("tabulate_participant_shares.py"),
+        script:
+            "../scripts/tabulate_participant_shares.py"
 
 
 rule plot_activity_phases:

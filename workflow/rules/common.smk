@@ -90,6 +90,13 @@ def _check_study_config():
                 raise ConfigError(
                     f"cohort {cohort_id}: start {settings['start']} is not a real date"
                 )
+            stages_end = max(last for _, last in loaded["codebook"].stages.values())
+            if stages_end < settings["months"]:
+                raise ConfigError(
+                    f"cohort {cohort_id}: the secondment has {settings['months']} months but "
+                    f"the stages of {config['codebook']} end at month {stages_end}; extend "
+                    "the last stage so that every diary entry falls in a stage"
+                )
             last = max(last for _, last in config["phases"].values())
             if last > settings["months"]:
                 raise ConfigError(

@@ -26,21 +26,25 @@ rule count_diary_codes:
         "../scripts/count_diary_codes.py"
 
 
-rule tabulate_code_participants:
-    input:
-        segments="results/{cohort}/anonymised/segments.csv",
-        participants="results/{cohort}/anonymised/participants.csv",
-        codebook=config["codebook"],
-    output:
-        matrix="results/{cohort}/tables/code_participants.csv",
-    log:
-        "results/{cohort}/logs/tabulate_code_participants.log",
-    benchmark:
-        "results/{cohort}/benchmarks/tabulate_code_participants.tsv"
-    params:
-        code=code_hash("tabulate_code_participants.py"),
-    script:
-        "../scripts/tabulate_code_participants.py"
+# Participant-level table: defined in internal mode only, so that publication mode can
+# never produce it, even when asked for by name.
+if config["disclosure"]["mode"] == "internal":
+
+    rule tabulate_code_participants:
+        input:
+            segments="results/{cohort}/anonymised/segments.csv",
+            participants="results/{cohort}/anonymised/participants.csv",
+            codebook=config["codebook"],
+        output:
+            matrix="results/{cohort}/tables/code_participants.csv",
+        log:
+            "results/{cohort}/logs/tabulate_code_participants.log",
+        benchmark:
+            "results/{cohort}/benchmarks/tabulate_code_participants.tsv"
+        params:
+            code=code_hash("tabulate_code_participants.py"),
+        script:
+            "../scripts/tabulate_code_participants.py"
 
 
 rule plot_diaries:

@@ -251,5 +251,8 @@ def phase_guard_frame(
     """The phase table with each phase's summed percent, and the parameters of its guard."""
     frame = table.copy()
     frame["phase_percent_sum"] = frame.groupby("phase")["percent"].transform("sum")
+    # A phase with no work hours has no shares (empty percents): nothing to add up.
+    empty = frame.groupby("phase")["hours"].transform("sum") <= 0
+    frame.loc[empty, "phase_percent_sum"] = float("nan")
     frame["row"] = range(2, len(frame) + 2)
     return frame, {"phases": list(phases), "work_categories": list(categories)}
