@@ -12,6 +12,7 @@ include: "workflow/rules/anonymise.smk"
 include: "workflow/rules/survey.smk"
 include: "workflow/rules/activities.smk"
 include: "workflow/rules/diaries.smk"
+include: "workflow/rules/report.smk"
 
 
 wildcard_constraints:

@@ -283,6 +283,7 @@ def all_outputs():
             "results/{cohort}/tables/contract_hours.csv",
             "results/{cohort}/tables/code_frequencies.csv",
             "results/{cohort}/figures/threads_by_stage.png",
+            "results/{cohort}/report.html",
         ]
         + (
             [
