@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cohort_eval import io
-from cohort_eval.anonymise import COLUMNS, anonymise
+from cohort_eval.anonymise import WRITTEN, anonymise
 from cohort_eval.checks import CohortContext
 from cohort_eval.contract import RAW_INPUTS
 from cohort_eval.redact import pseudonym
@@ -24,7 +24,7 @@ def example(root, instrument, codebook, activities):
 def test_tables_have_exactly_their_columns(example):
     _, result = example
     for name, table in result.tables.items():
-        assert list(table.columns) == COLUMNS[name]
+        assert list(table.columns) == WRITTEN[name]
 
 
 def test_withdrawn_participant_is_nowhere(example):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import combinations_with_replacement
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from cohort_eval.diaries import (
     diary_compliance,
     fortnight_entries,
     krippendorff_alpha,
+    passages,
     stage_labels,
     stage_of,
     threads_by_stage,
@@ -393,3 +395,113 @@ def test_same_results_from_the_written_csv(example, codebook, tmp_path) -> None:
         lambda s: critical_events(s, codebook, 6),
     ):
         pd.testing.assert_frame_equal(table(back), table(segs))
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def placed(rows: list[tuple]) -> pd.DataFrame:
+    """Segments of P1's entry of 2023-09-10 from (code, text, source, start, end) rows; source
+    None for a row without a position."""
+    frame = segments([("P1", "2023-09-10", 1, code, text) for code, text, *_ in rows])
+    where = [rest if rest[0] else (None, None, None) for _, _, *rest in rows]
+    frame["source"] = pd.Series([w[0] for w in where], dtype=object)
+    frame["start"] = pd.Series([w[1] for w in where], dtype="Int64")
+    frame["end"] = pd.Series([w[2] for w in where], dtype="Int64")
+    return frame
+
+
+def pairs(matrix: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """Non-zero cells on and above the diagonal, by code pair."""
+    m = matrix.set_index("code")
+    ids = list(m.index)
+    return {(a, b): int(m.at[a, b]) for i, a in enumerate(ids) for b in ids[i:] if m.at[a, b]}
+
+
+def test_co_occurrence_of_overlapping_selections(codebook) -> None:
+    table = placed([("T01", "a", "S001", 0, 10), ("T05", "b", "S001", 5, 15)])
+    assert pairs(co_occurrence(table, codebook)) == {
+        ("T01", "T01"): 1,
+        ("T01", "T05"): 1,
+        ("T05", "T05"): 1,
+    }
+    assert passages(table).tolist() == [0, 0]
+
+
+def test_touching_selections_do_not_co_occur(codebook) -> None:
+    table = placed([("T01", "a", "S001", 0, 10), ("T05", "b", "S001", 10, 20)])
+    assert pairs(co_occurrence(table, codebook)) == {("T01", "T01"): 1, ("T05", "T05"): 1}
+
+
+def test_nested_and_chained_selections_make_one_passage(codebook) -> None:
+    # T02 and T03 do not overlap each other, but both lie inside T01: one passage of three
+    nested = placed(
+        [("T01", "a", "S001", 0, 30), ("T02", "b", "S001", 5, 10), ("T03", "c", "S001", 12, 20)]
+    )
+    chained = placed(  # a-b and b-c overlap, a and c do not
+        [("T01", "a", "S001", 0, 10), ("T02", "b", "S001", 8, 20), ("T03", "c", "S001", 18, 30)]
+    )
+    for table in (nested, chained):
+        assert passages(table).tolist() == [0, 0, 0]
+        got = pairs(co_occurrence(table, codebook))
+        assert got == {
+            (a, b): 1 for a, b in combinations_with_replacement(["T01", "T02", "T03"], 2)
+        }
+
+
+def test_same_positions_in_different_sources_do_not_co_occur(codebook) -> None:
+    table = placed([("T01", "a", "S001", 0, 10), ("T05", "b", "S002", 0, 10)])
+    assert pairs(co_occurrence(table, codebook)) == {("T01", "T01"): 1, ("T05", "T05"): 1}
+
+
+def test_co_occurrence_mixed_with_rows_without_positions(codebook) -> None:
+    table = placed(
+        [
+            ("T01", "a", "S001", 0, 10),  # 1: passage A
+            ("T02", "b", "S001", 5, 12),  # 2: overlaps 1 -> A
+            ("T03", "c", "S001", 12, 20),  # 3: touches 2 only -> passage B
+            ("T04", "d", "S001", 14, 16),  # 4: inside 3 -> B
+            ("T05", "c", None, None, None),  # 5: no position, same segment as 3 -> B
+            ("T06", "e", "S002", 0, 10),  # 6: same span as 1 in another source -> C
+            ("T07", "f", None, None, None),  # 7: no position, its own segment -> D
+            ("T01", "g", "S001", 8, 9),  # 8: inside 1 and 2, T01 again -> A
+            ("T08", "h", "S001", 3, 3),  # 9: empty selection overlaps nothing -> E
+        ]
+    )
+    assert passages(table).tolist() == [0, 0, 1, 1, 1, 2, 3, 0, 4]
+    matrix = co_occurrence(table, codebook)
+    diagonal = {(c, c): 1 for c in ("T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08")}
+    assert pairs(matrix) == {
+        **diagonal,
+        ("T01", "T02"): 1,
+        ("T03", "T04"): 1,
+        ("T03", "T05"): 1,
+        ("T04", "T05"): 1,
+    }
+    values = matrix.set_index("code").to_numpy()
+    assert (values == values.T).all() and values.sum() == 8 + 2 * 4
+    # the diagonal counts passages: T01 is on two segments (a, g) but in one passage
+    frequencies = code_frequencies(table, codebook, ["P1"]).set_index("code")
+    assert frequencies.at["T01", "segments"] == 2
+
+
+def test_positions_leave_segment_counts_alone_when_absent(tiny, codebook) -> None:
+    empty = tiny.assign(source=np.nan, start=np.nan, end=np.nan)
+    pd.testing.assert_frame_equal(co_occurrence(empty, codebook), co_occurrence(tiny, codebook))
+    assert passages(tiny).tolist() == [0, 0, 1, 2, 2, 2, 3, 0]
+
+
+def test_example_co_occurrence_unchanged_through_the_written_csv(example, codebook, tmp_path):
+    segs, _ = example
+    assert segs[["source", "start", "end"]].isna().all().all()
+    io.write_csv(segs, tmp_path / "segments.csv")
+    back = io.read_csv(tmp_path / "segments.csv")
+    matrix = co_occurrence(back, codebook).set_index("code")
+    pd.testing.assert_frame_equal(co_occurrence(back, codebook), co_occurrence(segs, codebook))
+    coded = segs.drop_duplicates(["pid", "entry_date", "text", "code"])
+    per_segment = coded.groupby(["pid", "entry_date", "text"])["code"].nunique()
+    expected = coded.groupby("code").size()  # every example segment carries one code
+    assert (per_segment == 1).all()
+    for code, n in expected.items():
+        assert matrix.at[code, code] == n
+    assert matrix.to_numpy().sum() == len(coded)

@@ -12,7 +12,7 @@ EXPECTED_COUNTS = {
     "survey_respondents": 4,
     "survey_answers": 1,
     "activity_diary": 11,
-    "diary_segments": 10,
+    "diary_segments": 15,
     "anonymised_columns": 1,
     "anonymised_pids": 3,
     "anonymised_text": 3,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from cohort_eval.checks import CohortContext
+from cohort_eval.checks import CohortContext, parse_positions
 from cohort_eval.contract import RAW_INPUTS
 from cohort_eval.parse import (
     blank_to_none,
@@ -42,12 +42,17 @@ COLUMNS = {
     "activities": ["pid", "date", "month", "category", "hours", "description"],
     "segments": ["pid", "entry_date", "month", "code", "kind", "text", "coder", "exemplar"],
 }
-# Columns holding text that came from people (checked by the output guard for identifiers).
+# Where a coding tool gave positions: a pseudonymous source id (never the document's name,
+# which may name a person) and the selection's character positions; empty otherwise.
+POSITION_COLUMNS = ["source", "start", "end"]
+WRITTEN = {**COLUMNS, "segments": [*COLUMNS["segments"], *POSITION_COLUMNS]}
+# Columns checked by the output guard for identifiers: text that came from people, and the
+# source ids (a leaked document name would show there).
 FREE_TEXT = {
     "participants": ["sex", "profession", "role_level"],
     "survey": ["text"],
     "activities": ["description"],
-    "segments": ["text", "coder"],
+    "segments": ["text", "coder", "source"],
 }
 TRUE_VALUES = {"true", "yes", "y", "1"}
 
@@ -78,6 +83,24 @@ def _redact_column(values: pd.Series, redactor: Redactor, counts: Counter[str]) 
         done[value], found = redactor.redact(value)
         counts.update({kind: n * times for kind, n in found.items()})
     return text.map(done).astype(object)
+
+
+def source_ids(pids: pd.Series, dates: pd.Series, names: pd.Series) -> pd.Series:
+    """Pseudonymous source ids ``S001``, ``S002``, ... numbered in order of (pid, entry date,
+    source name), so that the same name for two participants or dates is two sources; missing
+    where no source is given. Names compare as :func:`normalise` does."""
+    keys = pd.Series(
+        [
+            (p, f"{d:%Y-%m-%d}", normalise(n)) if isinstance(n, str) else None
+            for p, d, n in zip(pids, dates, names, strict=True)
+        ],
+        index=names.index,
+        dtype=object,
+    )
+    distinct = sorted(set(keys.dropna()))
+    width = max(3, len(str(len(distinct))))
+    number = {key: f"S{k:0{width}d}" for k, key in enumerate(distinct, start=1)}
+    return keys.map(number).astype(object)
 
 
 def build_redactor(roster: pd.DataFrame, pids: dict[str, str], extra_names: list[str]) -> Redactor:
@@ -188,6 +211,8 @@ def anonymise(
     exemplar = (
         segments["exemplar"] if "exemplar" in segments else pd.Series("", index=segments.index)
     )
+    absent = pd.Series(None, index=segments.index, dtype=object)
+    positions = {c: parse_positions(segments.get(c, absent)) for c in ("start", "end")}
     tables["segments"] = pd.DataFrame(
         {
             "pid": pid,
@@ -198,6 +223,8 @@ def anonymise(
             "text": _redact_column(segments["segment"], redactor, counts["diary_segments"]),
             "coder": _redact_column(blank_to_none(coder), redactor, counts["diary_segments"]),
             "exemplar": exemplar.map(lambda v: isinstance(v, str) and normalise(v) in TRUE_VALUES),
+            "source": source_ids(pid, entry, blank_to_none(segments.get("source", absent))),
+            **positions,
         }
     )
 
@@ -223,7 +250,7 @@ def anonymise(
     }
     for name, table in tables.items():
         tables[name] = (
-            table[COLUMNS[name]].sort_values(order[name], kind="stable").reset_index(drop=True)
+            table[WRITTEN[name]].sort_values(order[name], kind="stable").reset_index(drop=True)
         )
 
     redactions = pd.DataFrame(
@@ -260,7 +287,7 @@ def guard_frames(
     """
     columns = pd.DataFrame(
         [
-            {"file": f"{name}.csv", "row": 1, "column": c, "allowed": c in COLUMNS[name]}
+            {"file": f"{name}.csv", "row": 1, "column": c, "allowed": c in WRITTEN[name]}
             for name, table in tables.items()
             for c in table.columns
         ]

@@ -133,7 +133,8 @@ def activity_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataF
 
 
 def segment_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFrame]:
-    """Coded diary segments with parsed entry dates and normalised codes."""
+    """Coded diary segments with parsed entry dates, normalised codes and, where given, the
+    source and character positions (``start``/``end``) of each."""
     frame = _base(raw)
     _refs(frame, raw, ctx.roster_keys)
     frame["entry_date_raw"] = _text(raw["entry_date"]).to_numpy()
@@ -144,7 +145,31 @@ def segment_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFr
     exemplar = raw["exemplar"] if "exemplar" in raw else pd.Series([""] * len(raw))
     frame["exemplar"] = _text(exemplar).to_numpy()
     frame["exemplar_key"] = _keys(frame["exemplar"])
+    frame["source"] = _text(_optional(raw, "source")).to_numpy()
+    for column in ("start", "end"):
+        frame[f"{column}_raw"] = _text(_optional(raw, column)).to_numpy()
+        frame[column] = parse_positions(_optional(raw, column)).astype("float64").to_numpy()
+    has_start, has_end = frame["start_raw"].notna(), frame["end_raw"].notna()
+    frame["span"] = [
+        f"start {s if isinstance(s, str) else 'empty'}, end {e if isinstance(e, str) else 'empty'}"
+        for s, e in zip(frame["start_raw"], frame["end_raw"], strict=True)
+    ]
+    frame["positions_paired"] = (has_start == has_end).astype(bool)
+    frame["positions_ordered"] = (~(frame["start"] > frame["end"])).astype(bool)
+    frame["source_given"] = (frame["source"].notna() | ~(has_start | has_end)).astype(bool)
     return {"rows": frame}
+
+
+def _optional(raw: pd.DataFrame, column: str) -> pd.Series:
+    """An optional column of a raw table, or empty cells where the table has none."""
+    return raw[column] if column in raw else pd.Series([""] * len(raw), dtype=object)
+
+
+def parse_positions(values: pd.Series) -> pd.Series:
+    """Character positions from text cells: whole numbers 0 or more; anything else missing."""
+    numbers = parse_numbers(values)
+    whole = (numbers >= 0) & (numbers < 2**53) & (numbers == numbers.round())
+    return numbers.where(whole).astype("Int64")
 
 
 ROW_FRAMES = {

@@ -70,8 +70,8 @@ RAW_INPUTS: dict[str, InputSpec] = {
             kind="diary_segments",
             suffixes=(".csv",),
             required=("participant_ref", "entry_date", "code", "segment"),
-            optional=("coder", "exemplar"),
-            sensitive=("participant_ref", "segment", "coder"),
+            optional=("coder", "exemplar", "source", "start", "end"),
+            sensitive=("participant_ref", "segment", "coder", "source"),
             suites=("columns", "diary_segments"),
         ),
     )

@@ -3,8 +3,9 @@ critical events by month, diary-keeping compliance and inter-coder agreement.
 
 Input is the anonymised ``segments`` table (one row per coded segment per code, possibly
 per coder). A *segment* is a distinct (pid, entry_date, text); counts are of distinct
-segments, so a segment that two coders gave the same code counts once. Rows without a known
-code are an error, not silently dropped.
+segments, so a segment that two coders gave the same code counts once. Co-occurrence counts
+*passages*: segments joined where their selections overlap in one source (see
+:func:`passages`). Rows without a known code are an error, not silently dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "diary_compliance",
     "fortnight_entries",
     "krippendorff_alpha",
+    "passages",
     "stage_labels",
     "stage_of",
     "threads_by_stage",
@@ -176,15 +178,84 @@ def code_participant_matrix(
     return pd.concat([pd.DataFrame({"code": ids}), counts.reset_index(drop=True)], axis=1)
 
 
-def co_occurrence(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Code x code counts of segments carrying both codes; the diagonal is segments per code.
+def _find(parent: list[int], i: int) -> int:
+    """Union-find root of ``i``, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
-    First column ``code``, then one column per code id (codebook order).
+
+def _join(parent: list[int], i: int, j: int) -> None:
+    """Put ``i`` and ``j`` in one group (the smaller root stays root)."""
+    a, b = _find(parent, i), _find(parent, j)
+    if a != b:
+        parent[max(a, b)] = min(a, b)
+
+
+def _positions(segments: pd.DataFrame) -> pd.DataFrame:
+    """``source``, ``start``, ``end`` of each row, missing where the row has not all three."""
+    absent = pd.Series(np.nan, index=segments.index)
+    source = segments.get("source", absent).map(
+        lambda v: str(v).strip() if isinstance(v, str) and v.strip() else None
+    )
+    start = pd.to_numeric(segments.get("start", absent), errors="coerce")
+    end = pd.to_numeric(segments.get("end", absent), errors="coerce")
+    known = source.notna() & start.notna() & end.notna()
+    return pd.DataFrame(
+        {
+            "source": source.where(known).astype(object),
+            "start": start.where(known).astype("float64"),
+            "end": end.where(known).astype("float64"),
+        },
+        index=segments.index,
+    )
+
+
+def passages(segments: pd.DataFrame) -> np.ndarray:
+    """Passage number (0, 1, ...) of each row of ``segments``.
+
+    Two rows are in one passage when they are on the same segment (pid, entry_date, text), or
+    when both have a position and their selections share at least one character: same pid,
+    entry_date and ``source``, and ``max(start) < min(end)`` (touching selections, end ==
+    start, do not overlap; an empty selection overlaps nothing). A passage is the closure of
+    these links, so A-B and B-C overlapping put A and C in one passage. Without positions a
+    passage is a segment. Numbered in order of first row.
     """
-    coded = _coded(segments, codebook)
+    rows = segments.assign(text=segments["text"].fillna("")).reset_index(drop=True)
+    parent = list(range(len(rows)))
+    for members in rows.groupby(UNIT, sort=False).indices.values():
+        for i in members[1:]:
+            _join(parent, int(members[0]), int(i))
+    where = _positions(rows)
+    placed = rows[["pid", "entry_date"]].assign(**where)[where["source"].notna()]
+    for _, group in placed.groupby(["pid", "entry_date", "source"], sort=False):
+        ordered = group.sort_values(["start", "end"], kind="stable")
+        reach, holder = -1.0, -1  # furthest end so far, and a row that reaches it
+        for i, start, end in zip(ordered.index, ordered["start"], ordered["end"], strict=True):
+            if start >= end:
+                continue
+            if start < reach:
+                _join(parent, int(holder), int(i))
+            if end > reach:
+                reach, holder = end, i
+    roots = [_find(parent, i) for i in range(len(rows))]
+    return pd.Series(roots).factorize()[0].astype("int64")
+
+
+def co_occurrence(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Code x code counts of passages carrying both codes; the diagonal is passages per code.
+
+    A passage (see :func:`passages`) is a segment, or where the coding tool gave positions the
+    overlapping selections of one source together. Each passage counts once per pair of its
+    codes, however many codings it holds. Without positions the counts are of segments and
+    the diagonal is each code's ``segments`` of :func:`code_frequencies`. First column
+    ``code``, then one column per code id (codebook order).
+    """
+    _coded(segments, codebook)  # checks the codes
     ids = [c.id for c in codebook.codes]
-    unit = coded.groupby(UNIT, sort=True).ngroup().to_numpy()
-    column = coded["code"].map({c: i for i, c in enumerate(ids)}).to_numpy(dtype="int64")
+    unit = passages(segments)
+    column = segments["code"].map({c: i for i, c in enumerate(ids)}).to_numpy(dtype="int64")
     present = np.zeros((int(unit.max()) + 1 if len(unit) else 0, len(ids)), dtype="int64")
     present[unit, column] = 1
     matrix = pd.DataFrame(present.T @ present, columns=pd.Index(ids, dtype=object))

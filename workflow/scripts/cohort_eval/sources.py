@@ -8,7 +8,8 @@ allowed) or, for two inputs, a tool's export that an importer turns into that ta
 - ``diary_segments``: ``diary_segments.csv``, or a REFI-QDA project ``diary_segments.qdpx``,
   a QualCoder coding report ``diary_segments_qualcoder.csv``, or Taguette highlights
   ``diary_segments_taguette.csv``; with optional ``qda_codes.csv`` (tool code -> codebook code)
-  and ``qda_sources.csv`` (tool source -> participant and entry date).
+  and ``qda_sources.csv`` (tool source -> participant and entry date). A ``.qdpx`` also gives
+  each segment's ``source`` (its document's name: personal data) and ``start``/``end``.
 
 Calendar file names are participant references, which may be e-mail addresses: everything
 written (checks, logs, markers) names them ``calendars file k of n`` (name order) instead.
@@ -192,7 +193,8 @@ def _read_coding(
         read = qda.read_qualcoder_csv if form == "qualcoder" else qda.read_taguette_csv
         table = read(text, path.name, codebook, mapping, manifest, options)
     report = {"form": form, **table.attrs.get("report", {})}
-    columns = list(qda.SEGMENT_COLUMNS)
+    # positions (REFI-QDA only) are kept: co-occurrence counts overlapping selections
+    columns = [c for c in qda.SEGMENT_COLUMNS + qda.POSITION_COLUMNS if c in table.columns]
     raw = table[columns].astype(object).where(table[columns].notna(), "").astype(str)
     raw = raw.astype(object)
     raw.index = pd.Index(range(1, len(raw) + 1), name="row", dtype="int64")
