@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format example clean
+.PHONY: setup run test lint format example clean verify browser
 
 setup: $(STAMP)
 
@@ -20,11 +20,22 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	COHORT_EVAL_KEY_FILE=$${COHORT_EVAL_KEY_FILE:-resources/demo.key} $(BIN)/snakemake --cores all
 	@echo
-	@echo "Done. Results are in results/example/: tables/ (Table 2, Fig. 1 data, code"
-	@echo "frequencies, threads by stage, ...), figures/, anonymised/, validation/, logs/."
+	@echo "Done. Results are in results/example/: report.html, tables/ (Table 2, Fig. 1 data,"
+	@echo "code frequencies, threads by stage, ...), figures/, anonymised/, validation/ and"
+	@echo "provenance.json (check with: make verify). Logs: results/.build/example/logs/."
 	@echo "docs/outputs.md describes every file."
 
-test: setup lint
+# Re-hash a cohort's published results against its provenance record: make verify COHORT=example
+COHORT ?= example
+verify: setup
+	$(BIN)/python -m cohort_eval.verify results/$(COHORT)
+
+# The report test opens the report in Debian's headless Chromium (needs root to install).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup lint browser
 	$(BIN)/pytest
 
 lint: setup

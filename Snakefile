@@ -13,6 +13,7 @@ include: "workflow/rules/survey.smk"
 include: "workflow/rules/activities.smk"
 include: "workflow/rules/diaries.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/publish.smk"
 
 
 wildcard_constraints:

@@ -93,11 +93,13 @@ def test_broken_drop_fails_with_an_actionable_message(broken_run, case):
     assert f"INPUT ERROR: drops/{case}/{fragments[0]}" in result.stderr, result.stderr[-3000:]
     for fragment in fragments[1:]:
         assert fragment in result.stderr
-    record = json.loads((workdir / "results" / case / "validation" / f"{name}.json").read_text())
+    record = json.loads(
+        (workdir / "results" / ".build" / case / "validation" / f"{name}.json").read_text()
+    )
     assert record["success"] is False
     for fragment in fragments[1:]:
         assert any(fragment in m for m in record["messages"]), record["messages"]
-    assert not (workdir / "results" / case / "validation" / f"{name}.ok.json").exists()
+    assert not (workdir / "results" / ".build" / case / "validation" / f"{name}.ok.json").exists()
 
 
 def test_no_traceback_on_the_terminal_and_personal_data_kept_out(broken_run):

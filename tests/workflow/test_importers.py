@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -80,5 +81,86 @@ def test_calendar_with_unmapped_category_names_file_row_and_value(tmp_path):
     assert "calendars file 1 of 7" in run.stderr and "row 3" in run.stderr
     assert "'Lunch'" in run.stderr and f"calendars/{first.name}" in run.stderr  # terminal only
     assert "Traceback" not in run.stderr
-    log = (workdir / "results" / "broken" / "validation" / "activity_diary.json").read_text()
+    log = workdir / "results" / ".build" / "broken" / "validation" / "activity_diary.json"
+    log = log.read_text()
     assert "'Lunch'" in log and first.name not in log
+
+
+def _add_overlapping_coding(path: Path, coded: str, added: str) -> None:
+    """Add to ``path`` (a .qdpx) a selection coded ``added`` strictly inside the first
+    selection coded ``coded``: it overlaps that selection without being the same text."""
+    import xml.etree.ElementTree as ET
+
+    from cohort_eval.qda import PROJECT_NAMESPACE, guid_key
+
+    ns = {"q": PROJECT_NAMESPACE}
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    ET.register_namespace("", PROJECT_NAMESPACE)
+    root = ET.fromstring(members["project.qde"])
+    guids = {c.get("name"): c.get("guid") for c in root.iterfind(".//q:Code", ns)}
+    for source in root.iterfind(".//q:TextSource", ns):
+        for position, selection in enumerate(list(source)):
+            refs = selection.iterfind("q:Coding/q:CodeRef", ns)
+            if not any(guid_key(r.get("targetGUID")) == guid_key(guids[coded]) for r in refs):
+                continue
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            assert end - start > 10
+            tag = f"{{{PROJECT_NAMESPACE}}}"
+            extra = ET.Element(
+                f"{tag}PlainTextSelection",
+                {
+                    "guid": "e0000000-0000-4000-8000-000000000001",
+                    "startPosition": str(start + 3),
+                    "endPosition": str(end - 3),
+                },
+            )
+            coding = ET.SubElement(
+                extra, f"{tag}Coding", {"guid": "e0000000-0000-4000-8000-000000000002"}
+            )
+            ET.SubElement(coding, f"{tag}CodeRef", {"targetGUID": guids[added]})
+            source.insert(position + 1, extra)
+            members["project.qde"] = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in members.items():
+                    archive.writestr(name, data)
+            return
+    raise AssertionError(f"no selection coded {coded}")
+
+
+def test_overlapping_qdpx_selections_co_occur_and_no_source_name_is_written(tmp_path):
+    drop = tmp_path / "sources" / "qdpx"
+    reexpress_drop(EXAMPLE, drop, "none", "qdpx", ROOT)
+    _add_overlapping_coding(drop / "diary_segments.qdpx", "T01", "T05")
+    workdir = make_workdir(tmp_path / "run", {"example": None, "qdpx": drop})
+    run = snakemake(workdir)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = workdir / "results"
+
+    def matrix(cohort: str) -> dict[tuple[str, str], int]:
+        rows = _rows(results / cohort / "tables" / "code_cooccurrence.csv")
+        return {(r["code"], c): int(v) for r in rows for c, v in r.items() if c != "code"}
+
+    plain, overlapped = matrix("example"), matrix("qdpx")
+    gained = {k: overlapped[k] - plain[k] for k in plain if overlapped[k] != plain[k]}
+    assert gained == {("T01", "T05"): 1, ("T05", "T01"): 1, ("T05", "T05"): 1}
+
+    segments = _rows(results / "qdpx" / "anonymised" / "segments.csv")
+    assert all(r["source"].startswith("S") and r["source"][1:].isdigit() for r in segments)
+    assert all(r["start"].isdigit() and r["end"].isdigit() for r in segments)
+    table = _rows(results / "example" / "anonymised" / "segments.csv")
+    assert all(r["source"] == r["start"] == r["end"] == "" for r in table)
+
+    roster = _rows(EXAMPLE / "roster.csv")
+    with zipfile.ZipFile(drop / "diary_segments.qdpx") as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    names = re.findall(r'<TextSource[^>]*\bname="([^"]+)"', qde)
+    assert names and all("@" in n for n in names)  # the exporter names sources by reference
+    needles = {r["participant_ref"].lower() for r in roster} | set(names)
+    needles |= {part for r in roster for part in r["name"].split()}
+    written = [p for d in (results, workdir / ".snakemake") for p in d.rglob("*") if p.is_file()]
+    assert written
+    for path in written:
+        data = path.read_bytes().decode("utf-8", errors="replace")
+        found = [n for n in needles if n in data]
+        assert not found, (path.relative_to(workdir), found)

@@ -106,6 +106,6 @@ def test_publication_mode_cannot_make_participant_level_tables(tmp_path):
     )
     assert snakemake(workdir, "--dry-run").returncode == 0
     for table in ("code_participants", "activity_participant_shares"):
-        result = snakemake(workdir, "--dry-run", f"results/pub/tables/{table}.csv")
+        result = snakemake(workdir, "--dry-run", f"results/.build/pub/tables/{table}.csv")
         assert result.returncode != 0, table
         assert "MissingRuleException" in result.stdout + result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -22,6 +24,49 @@ FIGURES = [
     "threads_by_stage",
     "diary_compliance",
 ]
+
+
+# The browser's own background requests (updates, time, accounts), not the page's.
+BROWSER_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)*(google\.com|googleapis\.com|gvt1\.com)/")
+
+
+def _open_offline(page, tmp_path):
+    """Open ``page`` in headless Chromium with the network unreachable; return what the page
+    logged to its console and the URLs anything asked for, and write a screenshot."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is installed by make test (make browser)"
+    shot, net = tmp_path / "report.png", tmp_path / "net.json"
+    done = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--log-net-log={net}",
+            "--window-size=1280,2000",
+            f"--screenshot={shot}",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.stat().st_size > 50_000  # a rendered page, not a blank one
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    urls = set(re.findall(r'"url":"([^"]*)"', net.read_text(errors="replace")))
+    return console, {u for u in urls if not BROWSER_HOSTS.match(u)}
 
 
 def test_report_of_the_example_then_in_publication_mode(tmp_path):
@@ -42,6 +87,8 @@ def test_report_of_the_example_then_in_publication_mode(tmp_path):
         assert f"<td>{value}</td>" in page, value
     assert "coded by a single coder" in page
     assert PID.search(page)  # internal mode: contract hours and diary compliance by pid
+    console, requested = _open_offline(report, tmp_path)
+    assert console == [] and requested == set(), (console, requested)
 
     again = snakemake(workdir, "--forcerun", "render_report")
     assert again.returncode == 0, again.stderr

@@ -1,18 +1,18 @@
 rule aggregate_activity_phases:
     input:
-        activities="results/{cohort}/anonymised/activities.csv",
-        participants="results/{cohort}/anonymised/participants.csv",
+        activities="results/.build/{cohort}/anonymised/activities.csv",
+        participants="results/.build/{cohort}/anonymised/participants.csv",
         categories=config["activities"],
         suites=guard_suites("activity_phases"),
     output:
-        phases="results/{cohort}/tables/activity_phases.csv",
-        change="results/{cohort}/tables/activity_change.csv",
-        contract="results/{cohort}/tables/contract_hours.csv",
+        phases="results/.build/{cohort}/tables/activity_phases.csv",
+        change="results/.build/{cohort}/tables/activity_change.csv",
+        contract="results/.build/{cohort}/tables/contract_hours.csv",
     log:
-        guard="results/{cohort}/logs/aggregate_activity_phases/guard.json",
-        messages="results/{cohort}/logs/aggregate_activity_phases/aggregate_activity_phases.log",
+        guard="results/.build/{cohort}/logs/aggregate_activity_phases/guard.json",
+        messages="results/.build/{cohort}/logs/aggregate_activity_phases/aggregate_activity_phases.log",
     benchmark:
-        "results/{cohort}/benchmarks/aggregate_activity_phases.tsv"
+        "results/.build/{cohort}/benchmarks/aggregate_activity_phases.tsv"
     params:
         phases=config["phases"],
         start=lambda w: cohort(w)["start"],
@@ -31,14 +31,14 @@ if config["disclosure"]["mode"] == "internal":
 
     rule tabulate_participant_shares:
         input:
-            activities="results/{cohort}/anonymised/activities.csv",
+            activities="results/.build/{cohort}/anonymised/activities.csv",
             categories=config["activities"],
         output:
-            shares="results/{cohort}/tables/activity_participant_shares.csv",
+            shares="results/.build/{cohort}/tables/activity_participant_shares.csv",
         log:
-            "results/{cohort}/logs/tabulate_participant_shares.log",
+            "results/.build/{cohort}/logs/tabulate_participant_shares.log",
         benchmark:
-            "results/{cohort}/benchmarks/tabulate_participant_shares.tsv"
+            "results/.build/{cohort}/benchmarks/tabulate_participant_shares.tsv"
         params:
             phases=config["phases"],
             code=code_hash("tabulate_participant_shares.py"),
@@ -48,14 +48,14 @@ if config["disclosure"]["mode"] == "internal":
 
 rule plot_activity_phases:
     input:
-        phases="results/{cohort}/tables/activity_phases.csv",
+        phases="results/.build/{cohort}/tables/activity_phases.csv",
     output:
-        png="results/{cohort}/figures/activity_phases.png",
-        svg="results/{cohort}/figures/activity_phases.svg",
+        png="results/.build/{cohort}/figures/activity_phases.png",
+        svg="results/.build/{cohort}/figures/activity_phases.svg",
     log:
-        "results/{cohort}/logs/plot_activity_phases.log",
+        "results/.build/{cohort}/logs/plot_activity_phases.log",
     benchmark:
-        "results/{cohort}/benchmarks/plot_activity_phases.tsv"
+        "results/.build/{cohort}/benchmarks/plot_activity_phases.tsv"
     params:
         phases=config["phases"],
         code=code_hash("plot_activity_phases.py"),

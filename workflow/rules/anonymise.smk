@@ -9,17 +9,17 @@ rule anonymise_drop:
         activities=config["activities"],
         suites=guard_suites("anonymised_columns", "anonymised_pids", "anonymised_text"),
     output:
-        participants="results/{cohort}/anonymised/participants.csv",
-        survey="results/{cohort}/anonymised/survey.csv",
-        activities="results/{cohort}/anonymised/activities.csv",
-        segments="results/{cohort}/anonymised/segments.csv",
-        redactions="results/{cohort}/anonymised/redaction_report.csv",
-        summary="results/{cohort}/anonymised/summary.json",
+        participants="results/.build/{cohort}/anonymised/participants.csv",
+        survey="results/.build/{cohort}/anonymised/survey.csv",
+        activities="results/.build/{cohort}/anonymised/activities.csv",
+        segments="results/.build/{cohort}/anonymised/segments.csv",
+        redactions="results/.build/{cohort}/anonymised/redaction_report.csv",
+        summary="results/.build/{cohort}/anonymised/summary.json",
     log:
-        guard="results/{cohort}/logs/anonymise_drop/guard.json",
-        messages="results/{cohort}/logs/anonymise_drop/anonymise_drop.log",
+        guard="results/.build/{cohort}/logs/anonymise_drop/guard.json",
+        messages="results/.build/{cohort}/logs/anonymise_drop/anonymise_drop.log",
     benchmark:
-        "results/{cohort}/benchmarks/anonymise_drop.tsv"
+        "results/.build/{cohort}/benchmarks/anonymise_drop.tsv"
     params:
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],
@@ -36,13 +36,13 @@ rule anonymise_drop:
 
 rule tabulate_demographics:
     input:
-        participants="results/{cohort}/anonymised/participants.csv",
+        participants="results/.build/{cohort}/anonymised/participants.csv",
     output:
-        table="results/{cohort}/tables/demographics.csv",
+        table="results/.build/{cohort}/tables/demographics.csv",
     log:
-        "results/{cohort}/logs/tabulate_demographics.log",
+        "results/.build/{cohort}/logs/tabulate_demographics.log",
     benchmark:
-        "results/{cohort}/benchmarks/tabulate_demographics.tsv"
+        "results/.build/{cohort}/benchmarks/tabulate_demographics.tsv"
     params:
         mode=config["disclosure"]["mode"],
         threshold=config["disclosure"]["threshold"],

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.io import strip_wildcard_constraints
 from snakemake.utils import validate
 
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
@@ -252,7 +253,7 @@ def validated_inputs(wildcards):
     """Validation markers a raw input's check needs first (the roster, for membership)."""
     if wildcards.raw_input == "roster":
         return []
-    return [f"results/{wildcards.cohort}/validation/roster.ok.json"]
+    return [f"results/.build/{wildcards.cohort}/validation/roster.ok.json"]
 
 
 def suite_files(wildcards):
@@ -265,7 +266,9 @@ def raw_inputs(wildcards):
 
 
 def validation_markers(wildcards):
-    return [f"results/{wildcards.cohort}/validation/{name}.ok.json" for name in RAW_INPUT_NAMES]
+    return [
+        f"results/.build/{wildcards.cohort}/validation/{name}.ok.json" for name in RAW_INPUT_NAMES
+    ]
 
 
 def guard_suites(*names):
@@ -273,25 +276,70 @@ def guard_suites(*names):
 
 
 def all_outputs():
-    return expand(
-        [
-            "results/{cohort}/anonymised/summary.json",
-            "results/{cohort}/tables/demographics.csv",
-            "results/{cohort}/tables/table2.csv",
-            "results/{cohort}/figures/survey_likert.png",
-            "results/{cohort}/figures/activity_phases.png",
-            "results/{cohort}/tables/contract_hours.csv",
-            "results/{cohort}/tables/code_frequencies.csv",
-            "results/{cohort}/figures/threads_by_stage.png",
-            "results/{cohort}/report.html",
-        ]
-        + (
-            [
-                "results/{cohort}/tables/activity_participant_shares.csv",
-                "results/{cohort}/tables/code_participants.csv",
-            ]
-            if config["disclosure"]["mode"] == "internal"
-            else []
-        ),
-        cohort=COHORTS,
+    """One publication record per cohort: publishing needs every output of the cohort."""
+    return expand("results/.build/{cohort}/published.json", cohort=COHORTS)
+
+
+# Rules whose outputs are not published (the record is written by publishing itself).
+UNPUBLISHED_RULES = {"all", "publish_cohort"}
+BUILD_PREFIX = "results/.build/{cohort}/"
+
+
+def published_map(wildcards):
+    """Relative path in the published folder -> the built file, for every output of every rule
+    of the cohort (logs and benchmarks stay in the build folder)."""
+    files = {}
+    for step in workflow.rules:
+        if step.name in UNPUBLISHED_RULES:
+            continue
+        for pattern in step.output:
+            pattern = strip_wildcard_constraints(str(pattern))
+            if not pattern.startswith(BUILD_PREFIX):
+                continue
+            names = RAW_INPUT_NAMES if "{raw_input}" in pattern else [None]
+            for name in names:
+                path = pattern.format(cohort=wildcards.cohort, raw_input=name)
+                files[path.removeprefix(BUILD_PREFIX.format(cohort=wildcards.cohort))] = path
+    return dict(sorted(files.items()))
+
+
+def published_files(wildcards):
+    return list(published_map(wildcards).values())
+
+
+def published_names(wildcards):
+    return list(published_map(wildcards))
+
+
+def cohort_config_values(wildcards):
+    """The configuration behind a cohort's results, for its provenance record (no drop.yaml:
+    its redact_names are names of people)."""
+    keys = ("instrument", "codebook", "activities", "phases", "contract", "calendars")
+    keys += ("anonymisation", "survey", "disclosure", "publish")
+    values = {"cohort": dict(cohort(wildcards)), **{k: config[k] for k in keys}}
+    settings = drop_settings(wildcards)
+    values["drop_settings"] = {k: v for k, v in settings.items() if k not in ("redact_names",)} | {
+        "redact_names": len(settings.get("redact_names", []))
+    }
+    values["key_id"] = KEY_ID
+    return values
+
+
+def _code_version():
+    """SHA-256 over the workflow's code and checks: the Snakefile, rules, scripts, suites
+    and schemas."""
+    base = Path(workflow.basedir)
+    files = [base / "Snakefile"] + sorted(
+        p
+        for folder in ("rules", "scripts", "suites", "schemas")
+        for p in (base / "workflow" / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_VERSION = _code_version()

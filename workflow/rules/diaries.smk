@@ -1,23 +1,23 @@
 rule count_diary_codes:
     input:
-        segments="results/{cohort}/anonymised/segments.csv",
-        participants="results/{cohort}/anonymised/participants.csv",
+        segments="results/.build/{cohort}/anonymised/segments.csv",
+        participants="results/.build/{cohort}/anonymised/participants.csv",
         codebook=config["codebook"],
         suites=guard_suites("code_frequencies", "threads_by_stage"),
     output:
-        frequencies="results/{cohort}/tables/code_frequencies.csv",
-        cooccurrence="results/{cohort}/tables/code_cooccurrence.csv",
-        threads="results/{cohort}/tables/threads_by_stage.csv",
-        events="results/{cohort}/tables/critical_events.csv",
-        compliance="results/{cohort}/tables/diary_compliance.csv",
-        agreement="results/{cohort}/tables/coder_agreement.csv",
-        disagreements="results/{cohort}/tables/coder_disagreements.csv",
-        agreement_summary="results/{cohort}/tables/coder_agreement.json",
+        frequencies="results/.build/{cohort}/tables/code_frequencies.csv",
+        cooccurrence="results/.build/{cohort}/tables/code_cooccurrence.csv",
+        threads="results/.build/{cohort}/tables/threads_by_stage.csv",
+        events="results/.build/{cohort}/tables/critical_events.csv",
+        compliance="results/.build/{cohort}/tables/diary_compliance.csv",
+        agreement="results/.build/{cohort}/tables/coder_agreement.csv",
+        disagreements="results/.build/{cohort}/tables/coder_disagreements.csv",
+        agreement_summary="results/.build/{cohort}/tables/coder_agreement.json",
     log:
-        guard="results/{cohort}/logs/count_diary_codes/guard.json",
-        messages="results/{cohort}/logs/count_diary_codes/count_diary_codes.log",
+        guard="results/.build/{cohort}/logs/count_diary_codes/guard.json",
+        messages="results/.build/{cohort}/logs/count_diary_codes/count_diary_codes.log",
     benchmark:
-        "results/{cohort}/benchmarks/count_diary_codes.tsv"
+        "results/.build/{cohort}/benchmarks/count_diary_codes.tsv"
     params:
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],
@@ -32,15 +32,15 @@ if config["disclosure"]["mode"] == "internal":
 
     rule tabulate_code_participants:
         input:
-            segments="results/{cohort}/anonymised/segments.csv",
-            participants="results/{cohort}/anonymised/participants.csv",
+            segments="results/.build/{cohort}/anonymised/segments.csv",
+            participants="results/.build/{cohort}/anonymised/participants.csv",
             codebook=config["codebook"],
         output:
-            matrix="results/{cohort}/tables/code_participants.csv",
+            matrix="results/.build/{cohort}/tables/code_participants.csv",
         log:
-            "results/{cohort}/logs/tabulate_code_participants.log",
+            "results/.build/{cohort}/logs/tabulate_code_participants.log",
         benchmark:
-            "results/{cohort}/benchmarks/tabulate_code_participants.tsv"
+            "results/.build/{cohort}/benchmarks/tabulate_code_participants.tsv"
         params:
             code=code_hash("tabulate_code_participants.py"),
         script:
@@ -49,21 +49,21 @@ if config["disclosure"]["mode"] == "internal":
 
 rule plot_diaries:
     input:
-        segments="results/{cohort}/anonymised/segments.csv",
-        participants="results/{cohort}/anonymised/participants.csv",
-        frequencies="results/{cohort}/tables/code_frequencies.csv",
-        threads="results/{cohort}/tables/threads_by_stage.csv",
+        segments="results/.build/{cohort}/anonymised/segments.csv",
+        participants="results/.build/{cohort}/anonymised/participants.csv",
+        frequencies="results/.build/{cohort}/tables/code_frequencies.csv",
+        threads="results/.build/{cohort}/tables/threads_by_stage.csv",
     output:
-        threads_png="results/{cohort}/figures/threads_by_stage.png",
-        threads_svg="results/{cohort}/figures/threads_by_stage.svg",
-        codes_png="results/{cohort}/figures/code_frequencies.png",
-        codes_svg="results/{cohort}/figures/code_frequencies.svg",
-        compliance_png="results/{cohort}/figures/diary_compliance.png",
-        compliance_svg="results/{cohort}/figures/diary_compliance.svg",
+        threads_png="results/.build/{cohort}/figures/threads_by_stage.png",
+        threads_svg="results/.build/{cohort}/figures/threads_by_stage.svg",
+        codes_png="results/.build/{cohort}/figures/code_frequencies.png",
+        codes_svg="results/.build/{cohort}/figures/code_frequencies.svg",
+        compliance_png="results/.build/{cohort}/figures/diary_compliance.png",
+        compliance_svg="results/.build/{cohort}/figures/diary_compliance.svg",
     log:
-        "results/{cohort}/logs/plot_diaries.log",
+        "results/.build/{cohort}/logs/plot_diaries.log",
     benchmark:
-        "results/{cohort}/benchmarks/plot_diaries.tsv"
+        "results/.build/{cohort}/benchmarks/plot_diaries.tsv"
     params:
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],

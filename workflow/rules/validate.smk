@@ -10,12 +10,12 @@ rule validate_raw_input:
         activities=config["activities"],
         suites=suite_files,
     output:
-        checked="results/{cohort}/validation/{raw_input}.ok.json",
+        checked="results/.build/{cohort}/validation/{raw_input}.ok.json",
     log:
-        result="results/{cohort}/validation/{raw_input}.json",
-        messages="results/{cohort}/logs/validate_raw_input/{raw_input}.log",
+        result="results/.build/{cohort}/validation/{raw_input}.json",
+        messages="results/.build/{cohort}/logs/validate_raw_input/{raw_input}.log",
     benchmark:
-        "results/{cohort}/benchmarks/validate_raw_input/{raw_input}.tsv"
+        "results/.build/{cohort}/benchmarks/validate_raw_input/{raw_input}.tsv"
     params:
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],

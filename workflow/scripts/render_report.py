@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 log = logs.to_file(snakemake.log[0])
 params, inputs = snakemake.params, snakemake.input
-results = os.path.join("results", snakemake.wildcards.cohort)
+results = os.path.dirname(snakemake.output.report)  # the cohort folder the report sits in
 GUARD_INPUTS = {
     "anonymise_suites": "anonymise_drop",
     "survey_suites": "analyse_survey",

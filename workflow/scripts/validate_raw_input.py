@@ -19,8 +19,10 @@ params = snakemake.params
 spec = RAW_INPUTS[snakemake.wildcards.raw_input]
 data = Path(snakemake.input.data)
 extra = list(snakemake.input.companions)
-sha256 = io.sha256_checked(sources.checked_files(data, extra))
-report = Report(input=spec.name, file=str(data), sha256=sha256, companions=extra)
+checked = sources.checked_files(data, extra)
+sha256 = io.sha256_checked(checked)
+size = sum(Path(f).stat().st_size for f in checked)
+report = Report(input=spec.name, file=str(data), sha256=sha256, companions=extra, size=size)
 try:
     ctx = CohortContext(
         start=params.start,
@@ -44,7 +46,7 @@ try:
     ctx = CohortContext(**{**vars(ctx), "roster_keys": roster_keys(roster)})
     suites = [load_suite(path) for path in snakemake.input.suites]
     report = validate_raw_input(spec, raw, str(data), sha256, ctx, suites)
-    report.companions, report.imported = extra, imported
+    report.companions, report.imported, report.size = extra, imported, size
 except DropError as err:
     report.error = str(err)
 io.write_json(report.to_dict(), snakemake.log.result)

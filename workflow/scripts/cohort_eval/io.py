@@ -224,10 +224,14 @@ def read_csv(path: str | Path, dtype: dict[str, str] | None = None) -> pd.DataFr
     return pd.read_csv(path, encoding="utf-8", dtype=dtype)
 
 
+def json_text(data: Any) -> str:
+    """JSON as this pipeline writes it: UTF-8, indented, keys in insertion order."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
 def write_json(data: Any, path: str | Path) -> None:
     """Write JSON (UTF-8, indented, keys in insertion order) atomically."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    write_text(text, path)
+    write_text(json_text(data), path)
 
 
 def write_text(text: str, path: str | Path) -> None:
@@ -297,3 +301,89 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:  # only pyplot keeps figures alive; importing it here would cost time
         pyplot.close(fig)
+
+
+VERSIONS = ".versions"
+
+
+def publish_folder(
+    files: dict[str, str | Path], texts: dict[str, str], root: str | Path, name: str, version: str
+) -> Path:
+    """Publish a cohort's results as a whole: copy ``files`` (relative path -> file) and write
+    ``texts`` (relative path -> text) into ``root/.versions/<name>/<version>/``, then switch the
+    symlink ``root/<name>`` to it in one atomic rename. Readers see the old results or the new
+    ones, never a mixture; a failure before the switch leaves the old ones as they were."""
+    import shutil
+
+    root = Path(root)
+    final = root / VERSIONS / name / version
+    partial = final.with_name(f".{version}.partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    for relative, source in sorted(files.items()):
+        target = partial / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    for relative, text in texts.items():
+        write_text(text, partial / relative)
+    os.replace(partial, final)
+    link = root / name
+    if link.exists() and not link.is_symlink():  # results of a run before publication existed
+        os.replace(link, root / VERSIONS / name / f"{version}-unpublished")
+    staged = root / f".{name}.link"
+    staged.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(final, root), staged)
+    os.replace(staged, link)
+    return final
+
+
+def prune_versions(root: str | Path, name: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` published versions of ``name`` (never the current
+    one, nor one being written); return what was deleted."""
+    import shutil
+
+    root = Path(root)
+    current = (root / name).resolve() if (root / name).is_symlink() else None
+    folder = root / VERSIONS / name
+    versions = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    removed = [p for p in folder.glob(".*.partial") if p.is_dir()]  # left by a failed copy
+    for path in removed:
+        shutil.rmtree(path)
+    for path in versions[: max(len(versions) - keep, 0)]:
+        if path.resolve() != current:
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
+def folder_checksums(folder: str | Path, skip: Iterable[str] = ()) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder``, except the names in ``skip``."""
+    folder = Path(folder)
+    skipped = set(skip)
+    return {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).as_posix() not in skipped
+    }
+
+
+def git_state(path: str | Path) -> dict[str, Any]:
+    """Commit of the checkout holding ``path`` and whether its tracked files differ from it
+    (None and None outside a git checkout)."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=path, capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if commit else None
+    return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}

@@ -23,6 +23,7 @@ class Report:
     rows: int = 0
     error: str | None = None  # a problem found before any suite could run (e.g. encoding)
     companions: list[str] = field(default_factory=list)  # files read with it (checksummed too)
+    size: int | None = None  # bytes of the checksummed files
     imported: dict[str, Any] = field(default_factory=dict)  # an importer's counts
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -70,6 +71,7 @@ class Report:
             "file": self.file,
             "companions": self.companions,
             "sha256": self.sha256,
+            "size": self.size,
             "rows": self.rows,
             "imported": self.imported,
             "warnings": self.warnings,
