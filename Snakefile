@@ -14,6 +14,7 @@ include: "workflow/rules/activities.smk"
 include: "workflow/rules/diaries.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/summary.smk"
 
 
 wildcard_constraints:

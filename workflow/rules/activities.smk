@@ -5,9 +5,24 @@ rule aggregate_activity_phases:
         categories=config["activities"],
         suites=guard_suites("activity_phases"),
     output:
-        phases="results/.build/{cohort}/tables/activity_phases.csv",
-        change="results/.build/{cohort}/tables/activity_change.csv",
-        contract="results/.build/{cohort}/tables/contract_hours.csv",
+        phases=report_result(
+            "results/.build/{cohort}/tables/activity_phases.csv",
+            "activity_tables",
+            "Activities",
+            "Fig. 1 data: shares per phase",
+        ),
+        change=report_result(
+            "results/.build/{cohort}/tables/activity_change.csv",
+            "activity_tables",
+            "Activities",
+            "Change between phases",
+        ),
+        contract=report_result(
+            "results/.build/{cohort}/tables/contract_hours.csv",
+            "activity_tables",
+            "Activities",
+            "Contract hours",
+        ),
     log:
         guard="results/.build/{cohort}/logs/aggregate_activity_phases/guard.json",
         messages="results/.build/{cohort}/logs/aggregate_activity_phases/aggregate_activity_phases.log",
@@ -50,7 +65,12 @@ rule plot_activity_phases:
     input:
         phases="results/.build/{cohort}/tables/activity_phases.csv",
     output:
-        png="results/.build/{cohort}/figures/activity_phases.png",
+        png=report_result(
+            "results/.build/{cohort}/figures/activity_phases.png",
+            "activity_phases",
+            "Activities",
+            "Fig. 1",
+        ),
         svg="results/.build/{cohort}/figures/activity_phases.svg",
     log:
         "results/.build/{cohort}/logs/plot_activity_phases.log",

@@ -275,13 +275,20 @@ def guard_suites(*names):
     return [str(SUITES / f"{name}.yaml") for name in names]
 
 
+# The cross-cohort summary's build folder (published as results/summary; the schema keeps
+# `summary` from being a cohort id).
+SUMMARY_PREFIX = "results/.build/summary/"
+
+
 def all_outputs():
-    """One publication record per cohort: publishing needs every output of the cohort."""
-    return expand("results/.build/{cohort}/published.json", cohort=COHORTS)
+    """One publication record per cohort and one of the cross-cohort summary: publishing
+    needs every output of the cohort (of the summary)."""
+    cohorts = expand("results/.build/{cohort}/published.json", cohort=COHORTS)
+    return cohorts + [f"{SUMMARY_PREFIX}published.json"]
 
 
 # Rules whose outputs are not published (the record is written by publishing itself).
-UNPUBLISHED_RULES = {"all", "publish_cohort"}
+UNPUBLISHED_RULES = {"all", "publish_cohort", "publish_summary"}
 BUILD_PREFIX = "results/.build/{cohort}/"
 
 
@@ -309,6 +316,61 @@ def published_files(wildcards):
 
 def published_names(wildcards):
     return list(published_map(wildcards))
+
+
+def summary_map(wildcards):
+    """Relative path in results/summary -> the built file, for every output of the summary's
+    rules (its log and benchmark stay in the build folder)."""
+    files = {}
+    for step in workflow.rules:
+        if step.name in UNPUBLISHED_RULES:
+            continue
+        for pattern in step.output:
+            path = str(pattern)
+            if path.startswith(SUMMARY_PREFIX):
+                files[path.removeprefix(SUMMARY_PREFIX)] = path
+    return dict(sorted(files.items()))
+
+
+def summary_files(wildcards):
+    return list(summary_map(wildcards).values())
+
+
+def summary_names(wildcards):
+    return list(summary_map(wildcards))
+
+
+def cohort_tables(name):
+    """A table of every cohort's build folder, e.g. cohort_tables("survey_domains")."""
+    return expand("results/.build/{cohort}/tables/{name}.csv", cohort=COHORTS, name=name)
+
+
+def summary_config_values():
+    """The configuration behind the summary, for its provenance record: the cohorts as
+    configured, the instrument and the survey and publication settings."""
+    return {
+        "cohorts": {c: dict(config["cohorts"][c]) for c in COHORTS},
+        "instrument": config["instrument"],
+        "survey": config["survey"],
+        "publish": config["publish"],
+    }
+
+
+def report_result(path, caption, category, label, participant_level=False):
+    """``path`` marked for Snakemake's own report (snakemake --report report.zip): its
+    caption is workflow/report/<caption>.rst, it is filed under ``category`` and, for a
+    cohort's file, under the cohort as subcategory. The path itself is unchanged. Files that
+    name participants stay out of the report in publication mode."""
+    if participant_level and config["disclosure"]["mode"] != "internal":
+        return path
+    return report(
+        path,
+        # Relative to workflow/rules/, where every rule is defined.
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory="{cohort}" if "{cohort}" in path else "All cohorts",
+        labels={"Output": label, "File": path.removeprefix("results/.build/")},
+    )
 
 
 def cohort_config_values(wildcards):

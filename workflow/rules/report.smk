@@ -33,7 +33,9 @@ rule render_report:
         activity_suites=rules.aggregate_activity_phases.input.suites,
         diary_suites=rules.count_diary_codes.input.suites,
     output:
-        report="results/.build/{cohort}/report.html",
+        report=report_result(
+            "results/.build/{cohort}/report.html", "cohort_report", "Report", "Cohort report"
+        ),
     log:
         "results/.build/{cohort}/logs/render_report.log",
     benchmark:

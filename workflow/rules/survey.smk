@@ -4,10 +4,19 @@ rule analyse_survey:
         instrument=config["instrument"],
         suites=guard_suites("survey_domains"),
     output:
-        domains="results/.build/{cohort}/tables/survey_domains.csv",
-        table2="results/.build/{cohort}/tables/table2.csv",
+        domains=report_result(
+            "results/.build/{cohort}/tables/survey_domains.csv",
+            "survey_domains",
+            "Survey",
+            "Survey domains (Wilcoxon tests)",
+        ),
+        table2=report_result(
+            "results/.build/{cohort}/tables/table2.csv", "table2", "Survey", "Table 2 (CSV)"
+        ),
         table2_md="results/.build/{cohort}/tables/table2.md",
-        table2_html="results/.build/{cohort}/tables/table2.html",
+        table2_html=report_result(
+            "results/.build/{cohort}/tables/table2.html", "table2", "Survey", "Table 2"
+        ),
         item_table="results/.build/{cohort}/tables/survey_items.csv",
         pairing="results/.build/{cohort}/tables/survey_pairing.json",
     log:
@@ -32,9 +41,19 @@ rule plot_survey:
         domains="results/.build/{cohort}/tables/survey_domains.csv",
         instrument=config["instrument"],
     output:
-        likert_png="results/.build/{cohort}/figures/survey_likert.png",
+        likert_png=report_result(
+            "results/.build/{cohort}/figures/survey_likert.png",
+            "survey_likert",
+            "Survey",
+            "Likert chart",
+        ),
         likert_svg="results/.build/{cohort}/figures/survey_likert.svg",
-        domains_png="results/.build/{cohort}/figures/survey_domains.png",
+        domains_png=report_result(
+            "results/.build/{cohort}/figures/survey_domains.png",
+            "survey_domain_chart",
+            "Survey",
+            "Domain means chart",
+        ),
         domains_svg="results/.build/{cohort}/figures/survey_domains.svg",
     log:
         "results/.build/{cohort}/logs/plot_survey.log",

@@ -1,14 +1,9 @@
 """Rule publish_cohort: once every stage of a cohort succeeded, publish its results as a whole
 (results/<cohort> switches atomically to the new version) with their provenance record."""
 
-import platform
-import uuid
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cohort_eval
 from cohort_eval import io, logs, provenance
 
 if TYPE_CHECKING:
@@ -25,36 +20,19 @@ for marker in snakemake.input.markers:
     staged[f"validation/{result.name}"] = str(result)
     staged[f"validation/{Path(marker).name}"] = marker
 
-ended = datetime.now(UTC)
-times = [Path(path).stat().st_mtime for path in staged.values()]
-started = datetime.fromtimestamp(min(times), UTC)
-run_id = f"{ended:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-outputs = [
-    {"path": rel, "sha256": io.sha256_file(path), "size": Path(path).stat().st_size}
-    for rel, path in staged.items()
-]
+run_id, started, ended = provenance.run_identity(staged.values())
 markers = [io.read_json(m) for m in snakemake.input.markers]
-study_files = [
-    {"path": path, "sha256": io.sha256_file(path), "size": Path(path).stat().st_size}
-    for path in snakemake.input.study
-]
-software = {"python": platform.python_version()}
-software.update({name: metadata.version(name) for name in provenance.PACKAGES})
-code = {
-    **io.git_state(Path(cohort_eval.__file__).parents[3]),
-    "package_sha256": params.code_version,
-}
 record = provenance.build_record(
     cohort=snakemake.wildcards.cohort,
     run_id=run_id,
-    started=started.isoformat(timespec="seconds"),
-    ended=ended.isoformat(timespec="seconds"),
-    code=code,
-    software=software,
+    started=started,
+    ended=ended,
+    code=provenance.code_state(params.code_version),
+    software=provenance.software_versions(),
     config_values=params.config_values,
     inputs=provenance.input_entries(markers),
-    study_files=study_files,
-    outputs=outputs,
+    study_files=provenance.file_entries({path: path for path in snakemake.input.study}),
+    outputs=provenance.file_entries(staged),
 )
 texts = {
     provenance.RECORD: io.json_text(record),

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import platform
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+from cohort_eval import io
 
 RECORD = "provenance.json"
 CRATE = "ro-crate-metadata.json"
@@ -27,6 +34,36 @@ PACKAGES = (
     "jsonschema",
     "openpyxl",
 )
+
+
+def file_entries(files: Mapping[str, str | Path]) -> list[dict[str, Any]]:
+    """``path`` (the name given in ``files``), ``sha256`` and ``size`` of each file, in order."""
+    return [
+        {"path": name, "sha256": io.sha256_file(path), "size": Path(path).stat().st_size}
+        for name, path in files.items()
+    ]
+
+
+def run_identity(files: Iterable[str | Path]) -> tuple[str, str, str]:
+    """(run id, started, ended) of a publication: ended is now (UTC), started when the oldest
+    of ``files`` was written; the run id is the time of publication and eight random hex
+    digits, so that versions sort by time."""
+    ended = datetime.now(UTC)
+    started = datetime.fromtimestamp(min(Path(path).stat().st_mtime for path in files), UTC)
+    run_id = f"{ended:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return run_id, started.isoformat(timespec="seconds"), ended.isoformat(timespec="seconds")
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and of :data:`PACKAGES`, as installed now."""
+    software = {"python": platform.python_version()}
+    software.update({name: metadata.version(name) for name in PACKAGES})
+    return software
+
+
+def code_state(package_sha256: str) -> dict[str, Any]:
+    """The git state of the checkout holding this package, and the workflow's code hash."""
+    return {**io.git_state(Path(__file__).parents[3]), "package_sha256": package_sha256}
 
 
 def config_hash(values: Mapping[str, Any]) -> str:
