@@ -33,17 +33,26 @@ def make_workdir(
     return tmp
 
 
+def clone(workdir: Path, target: Path) -> Path:
+    """A copy of a working directory that has run, to change without touching the original:
+    drops, results (symlinks kept), Snakemake's records and times, so nothing reruns."""
+    shutil.copytree(workdir, target, symlinks=True)
+    return target
+
+
 DEMO_KEY = ROOT / "resources" / "demo.key"
 
 
-def snakemake(
-    workdir: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake from the repository's Snakefile in ``workdir`` (demo key unless ``env``)."""
-    if env is None:
-        env = {**os.environ, "COHORT_EVAL_KEY_FILE": str(DEMO_KEY)}
-        env.pop("COHORT_EVAL_KEY", None)
-    command = [
+def demo_key_env() -> dict[str, str]:
+    """The environment with the demo key as the only pseudonymisation key."""
+    env = {**os.environ, "COHORT_EVAL_KEY_FILE": str(DEMO_KEY)}
+    env.pop("COHORT_EVAL_KEY", None)
+    return env
+
+
+def snakemake_command(workdir: Path, *args: str) -> list[str]:
+    """Snakemake from the repository's Snakefile in ``workdir`` with its config.yaml."""
+    return [
         str(SNAKEMAKE),
         "--snakefile",
         str(ROOT / "Snakefile"),
@@ -55,6 +64,17 @@ def snakemake(
         "2",
         *args,
     ]
+
+
+def snakemake(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake from the repository's Snakefile in ``workdir`` (demo key unless ``env``)."""
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=600, check=False, env=env
+        snakemake_command(workdir, *args),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=demo_key_env() if env is None else env,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from cohort_eval.simulate import reexpress_drop
 from .helpers import ROOT, make_workdir, snakemake
 
 EXAMPLE = ROOT / "resources" / "example"
+FORMS = ("outlook", "ics", "qdpx")
 SAME = [
     "tables/activity_phases.csv",
     "tables/activity_change.csv",
@@ -40,50 +40,6 @@ def _same_table(a: Path, b: Path) -> None:
                 assert float(x[key]) == pytest.approx(float(y[key]), abs=1e-6), (a.name, key)
             except ValueError:
                 assert x[key] == y[key], (a.name, key)
-
-
-def test_calendar_and_qdpx_exports_give_the_tables_results(tmp_path):
-    drops = tmp_path / "sources"
-    reexpress_drop(EXAMPLE, drops / "outlook", "outlook", "qdpx", ROOT)
-    reexpress_drop(EXAMPLE, drops / "ics", "ics", "none", ROOT)
-    assert (drops / "outlook" / "calendars").is_dir()
-    assert zipfile.is_zipfile(drops / "outlook" / "diary_segments.qdpx")
-    workdir = make_workdir(
-        tmp_path / "run",
-        {"example": None, "outlook": drops / "outlook", "ics": drops / "ics"},
-    )
-    run = snakemake(workdir)
-    assert run.returncode == 0, run.stderr[-3000:]
-    results = workdir / "results"
-    for name in SAME:
-        _same_table(results / "example" / name, results / "outlook" / name)
-        _same_table(results / "example" / name, results / "ics" / name)
-    for form in ("outlook", "ics"):
-        figure = Path("figures") / "activity_phases.svg"
-        assert (results / form / figure).read_bytes() == (results / "example" / figure).read_bytes()
-    marker = (results / "outlook" / "validation" / "activity_diary.json").read_text()
-    assert "@" not in marker  # calendar files are named by participant reference: never written
-    assert '"form": "calendars"' in marker
-
-
-def test_calendar_with_unmapped_category_names_file_row_and_value(tmp_path):
-    drop = tmp_path / "drop"
-    reexpress_drop(EXAMPLE, drop, "outlook", "none", ROOT)
-    first = sorted((drop / "calendars").iterdir())[0]
-    rows = list(csv.reader(io.StringIO(first.read_bytes().decode("utf-8-sig"), newline="")))
-    rows[2][rows[0].index("Categories")] = "Lunch"  # spreadsheet row 3
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    first.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-    workdir = make_workdir(tmp_path / "run", {"broken": drop})
-    run = snakemake(workdir)
-    assert run.returncode != 0
-    assert "calendars file 1 of 7" in run.stderr and "row 3" in run.stderr
-    assert "'Lunch'" in run.stderr and f"calendars/{first.name}" in run.stderr  # terminal only
-    assert "Traceback" not in run.stderr
-    log = workdir / "results" / ".build" / "broken" / "validation" / "activity_diary.json"
-    log = log.read_text()
-    assert "'Lunch'" in log and first.name not in log
 
 
 def _add_overlapping_coding(path: Path, coded: str, added: str) -> None:
@@ -128,27 +84,60 @@ def _add_overlapping_coding(path: Path, coded: str, added: str) -> None:
     raise AssertionError(f"no selection coded {coded}")
 
 
-def test_overlapping_qdpx_selections_co_occur_and_no_source_name_is_written(tmp_path):
-    drop = tmp_path / "sources" / "qdpx"
-    reexpress_drop(EXAMPLE, drop, "none", "qdpx", ROOT)
-    _add_overlapping_coding(drop / "diary_segments.qdpx", "T01", "T05")
-    workdir = make_workdir(tmp_path / "run", {"example": None, "qdpx": drop})
-    run = snakemake(workdir)
+@pytest.fixture(scope="module")
+def exports_run(tmp_path_factory):
+    """One run of the example re-expressed as the tools export it: ``outlook`` (Outlook CSV
+    calendars, .qdpx coding), ``ics`` (iCalendar files, coding table) and ``qdpx`` (.qdpx
+    coding with one overlapping selection added). The example itself is the session's."""
+    tmp = tmp_path_factory.mktemp("exports")
+    drops = tmp / "sources"
+    reexpress_drop(EXAMPLE, drops / "outlook", "outlook", "qdpx", ROOT)
+    reexpress_drop(EXAMPLE, drops / "ics", "ics", "none", ROOT)
+    reexpress_drop(EXAMPLE, drops / "qdpx", "none", "qdpx", ROOT)
+    _add_overlapping_coding(drops / "qdpx" / "diary_segments.qdpx", "T01", "T05")
+    workdir = make_workdir(tmp / "run", {form: drops / form for form in FORMS})
+    return drops, workdir, snakemake(workdir)
+
+
+def test_calendar_and_qdpx_exports_give_the_tables_results(example_run, exports_run):
+    drops, workdir, run = exports_run
+    assert (drops / "outlook" / "calendars").is_dir()
+    assert zipfile.is_zipfile(drops / "outlook" / "diary_segments.qdpx")
+    assert example_run.run.returncode == 0, example_run.run.stderr[-3000:]
+    assert run.returncode == 0, run.stderr[-3000:]
+    example, results = example_run.results / "north", workdir / "results"
+    for name in SAME:
+        _same_table(example / name, results / "outlook" / name)
+        _same_table(example / name, results / "ics" / name)
+    for form in ("outlook", "ics"):
+        figure = Path("figures") / "activity_phases.svg"
+        assert (results / form / figure).read_bytes() == (example / figure).read_bytes()
+    marker = (results / "outlook" / "validation" / "activity_diary.json").read_text()
+    assert "@" not in marker  # calendar files are named by participant reference: never written
+    assert '"form": "calendars"' in marker
+
+
+def test_overlapping_qdpx_selections_co_occur_and_no_source_name_is_written(
+    example_run, exports_run
+):
+    drops, workdir, run = exports_run
+    drop = drops / "qdpx"
+    assert example_run.run.returncode == 0, example_run.run.stderr[-3000:]
     assert run.returncode == 0, run.stderr[-3000:]
     results = workdir / "results"
 
-    def matrix(cohort: str) -> dict[tuple[str, str], int]:
-        rows = _rows(results / cohort / "tables" / "code_cooccurrence.csv")
+    def matrix(folder: Path) -> dict[tuple[str, str], int]:
+        rows = _rows(folder / "tables" / "code_cooccurrence.csv")
         return {(r["code"], c): int(v) for r in rows for c, v in r.items() if c != "code"}
 
-    plain, overlapped = matrix("example"), matrix("qdpx")
+    plain, overlapped = matrix(example_run.results / "north"), matrix(results / "qdpx")
     gained = {k: overlapped[k] - plain[k] for k in plain if overlapped[k] != plain[k]}
     assert gained == {("T01", "T05"): 1, ("T05", "T01"): 1, ("T05", "T05"): 1}
 
     segments = _rows(results / "qdpx" / "anonymised" / "segments.csv")
     assert all(r["source"].startswith("S") and r["source"][1:].isdigit() for r in segments)
     assert all(r["start"].isdigit() and r["end"].isdigit() for r in segments)
-    table = _rows(results / "example" / "anonymised" / "segments.csv")
+    table = _rows(example_run.results / "north" / "anonymised" / "segments.csv")
     assert all(r["source"] == r["start"] == r["end"] == "" for r in table)
 
     roster = _rows(EXAMPLE / "roster.csv")
@@ -158,9 +147,11 @@ def test_overlapping_qdpx_selections_co_occur_and_no_source_name_is_written(tmp_
     assert names and all("@" in n for n in names)  # the exporter names sources by reference
     needles = {r["participant_ref"].lower() for r in roster} | set(names)
     needles |= {part for r in roster for part in r["name"].split()}
-    written = [p for d in (results, workdir / ".snakemake") for p in d.rglob("*") if p.is_file()]
+    # Every file written by either run: the exports' and the example's.
+    folders = [w / d for w in (workdir, example_run.workdir) for d in ("results", ".snakemake")]
+    written = [p for d in folders for p in d.rglob("*") if p.is_file()]
     assert written
     for path in written:
         data = path.read_bytes().decode("utf-8", errors="replace")
         found = [n for n in needles if n in data]
-        assert not found, (path.relative_to(workdir), found)
+        assert not found, (path, found)

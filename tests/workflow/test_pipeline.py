@@ -33,21 +33,27 @@ def test_lint_reports_only_the_conda_container_lint(tmp_path):
     assert lints == {"Specify a conda environment or container for each rule."}, result.stderr
 
 
-def test_example_runs_then_reruns_nothing(tmp_path):
-    workdir = make_workdir(tmp_path, {"example": None})
-    dry = snakemake(workdir, "--dry-run")
+def test_example_runs_then_reruns_nothing(example_run):
+    workdir, dry, run = example_run.workdir, example_run.dry, example_run.run
     assert dry.returncode == 0, dry.stderr
-    assert re.search(r"validate_raw_input\s+5", dry.stdout + dry.stderr)
-    run = snakemake(workdir)
+    inputs_per_cohort = len(INPUTS) * len(example_run.cohorts)
+    assert re.search(rf"validate_raw_input\s+{inputs_per_cohort}\n", dry.stdout + dry.stderr)
     assert run.returncode == 0, run.stderr
-    validation = workdir / "results" / "example" / "validation"
+    for cohort in example_run.cohorts:
+        _check_example_results(workdir / "results" / cohort)
+    again = snakemake(workdir, "--dry-run")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def _check_example_results(results):
+    """The example's validation records, Table 2, survey and diary tables and figures."""
+    validation = results / "validation"
     for name in INPUTS:
         record = json.loads((validation / f"{name}.json").read_text())
         assert record["success"] and record["messages"] == []
         assert all(s["result"]["success"] for s in record["suites"])
         marker = json.loads((validation / f"{name}.ok.json").read_text())
         assert len(marker["sha256"]) == 64 and marker["rows"] > 0
-    results = workdir / "results" / "example"
     table2 = (results / "tables" / "table2.csv").read_text(encoding="utf-8")
     assert table2 == STUDY_TABLE_2
     domains = _rows(results / "tables" / "survey_domains.csv")
@@ -68,8 +74,6 @@ def test_example_runs_then_reruns_nothing(tmp_path):
     assert len(compliance) == 6 and len(flagged) == 1 and flagged[0]["longest_gap_days"] == "28"
     threads = _rows(results / "tables" / "threads_by_stage.csv")
     assert len(threads) == 12 and all(r["exemplar"] for r in threads)
-    again = snakemake(workdir, "--dry-run")
-    assert "Nothing to be done" in again.stdout + again.stderr
 
 
 def test_cohort_id_must_be_a_valid_wildcard(tmp_path):

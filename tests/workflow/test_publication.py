@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEMO_KEY, ROOT, SNAKEMAKE, make_workdir, snakemake
+from .helpers import ROOT, clone, demo_key_env, snakemake, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -34,11 +34,12 @@ def _verify(folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_broken_drop_leaves_published_results_intact_and_reruns_are_incremental(tmp_path):
-    workdir = make_workdir(tmp_path, {"north": None, "south": None})
-    first = snakemake(workdir)
+def test_broken_drop_keeps_published_results_and_reruns_are_incremental_and_exclusive(
+    example_run, tmp_path
+):
+    first = example_run.run
     assert first.returncode == 0, first.stderr[-3000:]
-    results = workdir / "results"
+    results = example_run.results
     assert (results / "north").is_symlink() and (results / "south" / "report.html").exists()
     assert _verify(results / "south").returncode == 0
     north, south = _tree(results / "north"), _tree(results / "south")
@@ -46,6 +47,9 @@ def test_broken_drop_leaves_published_results_intact_and_reruns_are_incremental(
     same = [k for k in north if k.split("/")[0] in ("tables", "figures", "anonymised")]
     assert len(same) > 30 and all(north[k] == south[k] for k in same)
 
+    # What follows changes the run: it is made on a copy of it.
+    workdir = clone(example_run.workdir, tmp_path / "work")
+    results = workdir / "results"
     survey = workdir / "drops" / "south" / "survey_post.csv"
     good = survey.read_text()
     lines = good.splitlines(keepends=True)
@@ -62,8 +66,26 @@ def test_broken_drop_leaves_published_results_intact_and_reruns_are_incremental(
     rerun = snakemake(workdir, "--dry-run")
     jobs = [line for line in rerun.stdout.splitlines() if line.strip().startswith("wildcards:")]
     assert jobs and all("cohort=south" in line for line in jobs), jobs
-    fixed = snakemake(workdir)
-    assert fixed.returncode == 0, fixed.stderr[-3000:]
+
+    # While the fixed cohort reruns, a second run in the same folder is refused.
+    fixing = subprocess.Popen(
+        snakemake_command(workdir),
+        env=demo_key_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    locks = workdir / ".snakemake" / "locks"
+    deadline = time.monotonic() + 120
+    while not (locks.exists() and any(locks.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second = snakemake(workdir)
+    _, err = fixing.communicate(timeout=600)
+    assert fixing.returncode == 0, err[-3000:]
+    assert second.returncode != 0
+    assert "Directory cannot be locked" in second.stdout + second.stderr
+    assert _verify(results / "south").returncode == 0
+
     assert _tree(results / "north") == north
     assert _tree(results / "south") != south
     again = snakemake(workdir, "--dry-run")
@@ -75,30 +97,3 @@ def test_broken_drop_leaves_published_results_intact_and_reruns_are_incremental(
     assert check.returncode == 1
     assert "tables/table2.csv: changed" in check.stdout
     assert len(list((results / ".versions" / "south").iterdir())) == 2
-
-
-def test_a_second_run_in_the_same_folder_is_refused(tmp_path):
-    workdir = make_workdir(tmp_path, {"example": None})
-    env = {**os.environ, "COHORT_EVAL_KEY_FILE": str(DEMO_KEY)}
-    command = [
-        str(SNAKEMAKE),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "1",
-    ]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    locks = workdir / ".snakemake" / "locks"
-    deadline = time.monotonic() + 120
-    while not (locks.exists() and any(locks.iterdir())) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    second = snakemake(workdir)
-    _, err = first.communicate(timeout=600)
-    assert first.returncode == 0, err[-3000:]
-    assert second.returncode != 0
-    assert "Directory cannot be locked" in second.stdout + second.stderr
-    assert _verify(workdir / "results" / "example").returncode == 0

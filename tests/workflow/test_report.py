@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import yaml
 
-from .helpers import ROOT, make_workdir, snakemake
+from .helpers import ROOT, clone, snakemake
 
 pytestmark = pytest.mark.workflow
 PID = re.compile(r"P-[0-9a-f]{6,16}")
@@ -69,20 +69,19 @@ def _open_offline(page, tmp_path):
     return console, {u for u in urls if not BROWSER_HOSTS.match(u)}
 
 
-def test_report_of_the_example_then_in_publication_mode(tmp_path):
-    workdir = make_workdir(tmp_path, {"example": None})
-    run = snakemake(workdir)
+def test_report_of_the_example_then_in_publication_mode(example_run, tmp_path):
+    run = example_run.run
     assert run.returncode == 0, run.stderr
-    results = workdir / "results" / "example"
-    report = results / "report.html"
+    report = example_run.results / "north" / "report.html"
     first = report.read_bytes()
     page = first.decode("utf-8")
 
+    figures = example_run.results / "north" / "figures"
     embedded = [base64.b64decode(data) for data in DATA_URI.findall(page)]
-    assert embedded == [(results / "figures" / f"{name}.svg").read_bytes() for name in FIGURES]
+    assert embedded == [(figures / f"{name}.svg").read_bytes() for name in FIGURES]
     outside = DATA_URI.sub("", page)
     assert "http://" not in outside and "https://" not in outside
-    assert str(tmp_path) not in page and str(ROOT) not in page
+    assert str(example_run.workdir) not in page and str(ROOT) not in page
     for value in ("-3.42", "-4.61", "-4.11", "-6.70", "&lt;0.001", "2.7 ± 1.1", "3.7 ± 0.8"):
         assert f"<td>{value}</td>" in page, value
     assert "coded by a single coder" in page
@@ -90,6 +89,9 @@ def test_report_of_the_example_then_in_publication_mode(tmp_path):
     console, requested = _open_offline(report, tmp_path)
     assert console == [] and requested == set(), (console, requested)
 
+    # Reruns change the example's run: they are made on a copy of it.
+    workdir = clone(example_run.workdir, tmp_path / "work")
+    report = workdir / "results" / "north" / "report.html"
     again = snakemake(workdir, "--forcerun", "render_report")
     assert again.returncode == 0, again.stderr
     assert "render_report" in again.stdout + again.stderr
