@@ -1,5 +1,6 @@
 import ast
 import datetime
+import functools
 import hashlib
 import os
 import re
@@ -196,11 +197,19 @@ def all_companions(wildcards):
     return [f for name in RAW_INPUT_NAMES for f in companion_files(wildcards.cohort, name)]
 
 
+@functools.cache
+def _calendar_checksum(cohort_id):
+    path = raw_input_file(cohort_id, "activity_diary")
+    return sha256_checked(checked_files(path)) if form_of(path) == "calendars" else ""
+
+
 def calendar_checksum(wildcards):
     """Snakemake sees a calendars/ folder's time, not its files' contents: their checksum goes
-    into params so that an edited calendar reruns the cohort (names are not stored)."""
-    path = raw_input_file(wildcards.cohort, "activity_diary")
-    return sha256_checked(checked_files(path)) if form_of(path) == "calendars" else ""
+    into params so that an edited calendar reruns the cohort (names are not stored). Read once
+    per cohort, though the validation and anonymisation jobs both ask for it."""
+    if getattr(wildcards, "raw_input", "activity_diary") != "activity_diary":
+        return ""
+    return _calendar_checksum(wildcards.cohort)
 
 
 def import_settings(wildcards):

@@ -22,7 +22,7 @@ rule validate_raw_input:
         date_format=lambda w: drop_settings(w).get("date_format"),
         encoding=lambda w: drop_settings(w).get("encoding"),
         importing=import_settings,
-        calendars=lambda w: calendar_checksum(w) if w.raw_input == "activity_diary" else "",
+        calendars=calendar_checksum,
         code=code_hash("validate_raw_input.py"),
     script:
         "../scripts/validate_raw_input.py"

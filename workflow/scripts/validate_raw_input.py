@@ -1,5 +1,6 @@
 """Rule validate_raw_input: check one raw input of a drop against its suites."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ try:
     roster = (
         raw if spec.kind == "roster" else io.read_raw_table(snakemake.input.roster, params.encoding)
     )
-    ctx = CohortContext(**{**vars(ctx), "roster_keys": roster_keys(roster)})
+    ctx = replace(ctx, roster_keys=roster_keys(roster))
     suites = [load_suite(path) for path in snakemake.input.suites]
     report = validate_raw_input(spec, raw, str(data), sha256, ctx, suites)
     report.companions, report.imported, report.size = extra, imported, size

@@ -118,15 +118,7 @@ OUTLOOK_COLUMNS = [
     "Sensitivity",
     "Show time as",
 ]
-REQUIRED_COLUMNS = [
-    "Subject",
-    "Start Date",
-    "Start Time",
-    "End Date",
-    "End Time",
-    "All day event",
-    "Categories",
-]
+REQUIRED_COLUMNS = [*OUTLOOK_COLUMNS[:6], "Categories"]
 BUSY_STATUSES = ("free", "tentative", "busy", "oof", "elsewhere")
 LOCALES = {
     "en-GB": ("%d/%m/%Y", "dd/mm/yyyy", "18/09/2023"),

@@ -411,35 +411,15 @@ def render_summary(
 # --------------------------------------------------------------------------- provenance
 
 
-def summary_record(
-    *,
-    run_id: str,
-    started: str,
-    ended: str,
-    code: Mapping[str, Any],
-    software: Mapping[str, str],
-    config_values: Mapping[str, Any],
-    inputs: list[dict[str, Any]],
-    study_files: list[dict[str, Any]],
-    outputs: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The provenance record of one publication of ``results/summary``: the layout of a
-    cohort's record (so that ``cohort_eval.verify`` checks it), with ``name`` instead of
-    ``cohort`` and, as inputs, each cohort's survey table with the cohort's published run."""
-    return {
-        "schema_version": provenance.SCHEMA_VERSION,
-        "name": NAME,
-        "run_id": run_id,
-        "started": started,
-        "ended": ended,
-        "code": dict(code),
-        "software": dict(software),
-        "config_sha256": provenance.config_hash(config_values),
-        "config": dict(config_values),
-        "inputs": sorted(inputs, key=lambda i: i["cohort"]),
-        "study_files": study_files,
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
-    }
+def summary_record(*, inputs: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """The provenance record of one publication of ``results/summary``: a cohort's record
+    (:func:`cohort_eval.provenance.build_record`, so that ``cohort_eval.verify`` checks it)
+    with ``name`` instead of ``cohort`` and, as inputs, each cohort's survey table with the
+    cohort's published run."""
+    record = provenance.build_record(
+        cohort=NAME, inputs=sorted(inputs, key=lambda i: i["cohort"]), **fields
+    )
+    return {("name" if key == "cohort" else key): value for key, value in record.items()}
 
 
 def summary_input(
