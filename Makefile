@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format example clean verify browser
+.PHONY: setup run test lint format example clean verify browser bench
 
 setup: $(STAMP)
 
@@ -29,6 +29,13 @@ run: setup
 COHORT ?= example
 verify: setup
 	$(BIN)/python -m cohort_eval.verify results/$(COHORT)
+
+# Benchmarks (not tests): prints wall, CPU and peak memory of scenarios A-F against their
+# floors and writes the table into docs/performance.md. Full size takes a long while (C and D
+# run 100 cohorts three times); e.g. BENCH_ARGS="--runs 1 --only A,B,F" for a quick look.
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python tests/benchmarks/bench.py --write $(BENCH_ARGS)
 
 # The report test opens the report in Debian's headless Chromium (needs root to install).
 browser:
@@ -53,4 +60,4 @@ example: setup
 	$(BIN)/python -m cohort_eval.simulate --out resources/example
 
 clean:
-	rm -rf results .snakemake
+	rm -rf results .snakemake .bench

@@ -19,7 +19,6 @@ include: "workflow/rules/summary.smk"
 
 wildcard_constraints:
     cohort="[a-z0-9][a-z0-9_-]*",
-    raw_input="|".join(RAW_INPUT_NAMES),
 
 
 rule all:

@@ -505,3 +505,23 @@ def test_example_co_occurrence_unchanged_through_the_written_csv(example, codebo
     for code, n in expected.items():
         assert matrix.at[code, code] == n
     assert matrix.to_numpy().sum() == len(coded)
+
+
+def test_compliance_figure_of_a_large_cohort_shows_shares_per_fortnight() -> None:
+    # one month (fortnights of 14, 14 and 2 days); 80 participants: 40 write in fortnight 1
+    # only (gap to the end > 14), 20 in fortnights 1 and 2 (last gap 16), 10 in all three
+    # (gaps 14, 14, 2: within the rule), 10 never.
+    rows = []
+    for k in range(40):
+        rows += _dates(f"P{k:02d}", ["2023-09-04"])
+    for k in range(40, 60):
+        rows += _dates(f"P{k:02d}", ["2023-09-04", "2023-09-18"])
+    for k in range(60, 70):
+        rows += _dates(f"P{k:02d}", ["2023-09-04", "2023-09-18", "2023-10-02"])
+    pids = [f"P{k:02d}" for k in range(80)]
+    fig = compliance_grid(segments(rows), pids, START, 1)
+    bars = [p.get_height() for p in fig.axes[0].patches]
+    assert bars == pytest.approx([100 * 70 / 80, 100 * 30 / 80, 100 * 10 / 80])
+    title = fig._suptitle.get_text()
+    assert "80 participants, 70 with a gap of more than 14 days" in title
+    assert not any(t.get_text().startswith("P") for t in fig.axes[0].texts)

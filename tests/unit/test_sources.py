@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from cohort_eval.sources import calendar_label, calendar_note, candidates, checked_files, form_of
+from cohort_eval.forms import calendar_label, calendar_note, candidates, checked_files, form_of
 
 
 def test_candidates_and_forms():

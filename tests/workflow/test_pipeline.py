@@ -36,8 +36,8 @@ def test_lint_reports_only_the_conda_container_lint(tmp_path):
 def test_example_runs_then_reruns_nothing(example_run):
     workdir, dry, run = example_run.workdir, example_run.dry, example_run.run
     assert dry.returncode == 0, dry.stderr
-    inputs_per_cohort = len(INPUTS) * len(example_run.cohorts)
-    assert re.search(rf"validate_raw_input\s+{inputs_per_cohort}\n", dry.stdout + dry.stderr)
+    cohorts = len(example_run.cohorts)
+    assert re.search(rf"validate_drop\s+{cohorts}\n", dry.stdout + dry.stderr)
     assert run.returncode == 0, run.stderr
     for cohort in example_run.cohorts:
         _check_example_results(workdir / "results" / cohort)

@@ -23,6 +23,13 @@ rule aggregate_activity_phases:
             "Activities",
             "Contract hours",
         ),
+        png=report_result(
+            "results/.build/{cohort}/figures/activity_phases.png",
+            "activity_phases",
+            "Activities",
+            "Fig. 1",
+        ),
+        svg="results/.build/{cohort}/figures/activity_phases.svg",
     log:
         guard="results/.build/{cohort}/logs/aggregate_activity_phases/guard.json",
         messages="results/.build/{cohort}/logs/aggregate_activity_phases/aggregate_activity_phases.log",
@@ -59,25 +66,3 @@ if config["disclosure"]["mode"] == "internal":
             code=code_hash("tabulate_participant_shares.py"),
         script:
             "../scripts/tabulate_participant_shares.py"
-
-
-rule plot_activity_phases:
-    input:
-        phases="results/.build/{cohort}/tables/activity_phases.csv",
-    output:
-        png=report_result(
-            "results/.build/{cohort}/figures/activity_phases.png",
-            "activity_phases",
-            "Activities",
-            "Fig. 1",
-        ),
-        svg="results/.build/{cohort}/figures/activity_phases.svg",
-    log:
-        "results/.build/{cohort}/logs/plot_activity_phases.log",
-    benchmark:
-        "results/.build/{cohort}/benchmarks/plot_activity_phases.tsv"
-    params:
-        phases=config["phases"],
-        code=code_hash("plot_activity_phases.py"),
-    script:
-        "../scripts/plot_activity_phases.py"

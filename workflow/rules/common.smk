@@ -7,10 +7,10 @@ import re
 import sys
 from pathlib import Path
 
+import jsonschema
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.io import strip_wildcard_constraints
-from snakemake.utils import validate
 
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
@@ -32,7 +32,7 @@ from cohort_eval.io import (  # noqa: E402
     read_key,
     sha256_checked,
 )
-from cohort_eval.sources import candidates, checked_files, companions, form_of  # noqa: E402
+from cohort_eval.forms import candidates, checked_files, companions, form_of  # noqa: E402
 
 
 def _dates_to_text(value):
@@ -46,13 +46,28 @@ def _dates_to_text(value):
     return value
 
 
+def validate(data, schema, source):
+    """Check ``data`` against a schema of workflow/schemas/, naming every place that does not
+    match. (snakemake.utils.validate does the same but imports pandas at every start.)"""
+    with open(SCHEMAS / schema, encoding="utf-8") as handle:
+        validator = jsonschema.Draft202012Validator(yaml.safe_load(handle))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        places = [
+            f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors
+        ]
+        raise WorkflowError(
+            f"configuration error: {source} does not match {schema}:\n  " + "\n  ".join(places)
+        )
+
+
 def _load_checked(path, schema):
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
     except OSError as err:
         raise WorkflowError(f"cannot read {path}: {err.strerror}")
-    validate(data, schema=str(SCHEMAS / schema))
+    validate(data, schema, path)
     return data
 
 
@@ -63,7 +78,7 @@ for _key in ("cohorts", "phases"):
     if _key in _cli_config:
         config[_key] = dict(_cli_config[_key])
 config.update(_dates_to_text(dict(config)))
-validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
+validate(config, "config.schema.yaml", "the configuration")
 
 
 def _check_study_config():
@@ -126,21 +141,33 @@ COHORTS = sorted(config["cohorts"])
 RAW_INPUT_NAMES = sorted(RAW_INPUTS)
 
 
-def _package_modules(path, seen):
-    """cohort_eval modules imported by ``path``, transitively."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+@functools.cache
+def _imported_modules(path):
+    """The cohort_eval modules that the file ``path`` imports directly (parsed once per start:
+    many rules share modules)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         for name in names:
+            if not name.startswith("cohort_eval"):
+                continue
             stem = SCRIPTS / Path(*name.split("."))
             for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
-                if name.startswith("cohort_eval") and candidate.exists() and candidate not in seen:
-                    seen.add(candidate)
-                    _package_modules(candidate, seen)
+                if candidate.exists():
+                    found.add(candidate)
+    return frozenset(found)
+
+
+def _package_modules(path, seen):
+    """cohort_eval modules imported by ``path``, transitively."""
+    for module in _imported_modules(path):
+        if module not in seen:
+            seen.add(module)
+            _package_modules(module, seen)
     return seen
 
 
@@ -190,7 +217,8 @@ def companion_files(cohort_id, name):
 
 
 def input_companions(wildcards):
-    return companion_files(wildcards.cohort, wildcards.raw_input)
+    """Each raw input's companion files, by input name."""
+    return {name: companion_files(wildcards.cohort, name) for name in RAW_INPUT_NAMES}
 
 
 def all_companions(wildcards):
@@ -207,8 +235,6 @@ def calendar_checksum(wildcards):
     """Snakemake sees a calendars/ folder's time, not its files' contents: their checksum goes
     into params so that an edited calendar reruns the cohort (names are not stored). Read once
     per cohort, though the validation and anonymisation jobs both ask for it."""
-    if getattr(wildcards, "raw_input", "activity_diary") != "activity_diary":
-        return ""
     return _calendar_checksum(wildcards.cohort)
 
 
@@ -258,15 +284,16 @@ def drop_settings(wildcards):
     return DROP_SETTINGS[wildcards.cohort]
 
 
-def validated_inputs(wildcards):
-    """Validation markers a raw input's check needs first (the roster, for membership)."""
-    if wildcards.raw_input == "roster":
-        return []
-    return [f"results/.build/{wildcards.cohort}/validation/roster.ok.json"]
+def input_suites():
+    """The suite files that check each raw input, by input name."""
+    return {
+        name: [str(SUITES / f"{suite}.yaml") for suite in RAW_INPUTS[name].suites]
+        for name in RAW_INPUT_NAMES
+    }
 
 
-def suite_files(wildcards):
-    return [str(SUITES / f"{name}.yaml") for name in RAW_INPUTS[wildcards.raw_input].suites]
+def all_input_suites():
+    return sorted({path for paths in input_suites().values() for path in paths})
 
 
 def raw_inputs(wildcards):
@@ -312,10 +339,8 @@ def published_map(wildcards):
             pattern = strip_wildcard_constraints(str(pattern))
             if not pattern.startswith(BUILD_PREFIX):
                 continue
-            names = RAW_INPUT_NAMES if "{raw_input}" in pattern else [None]
-            for name in names:
-                path = pattern.format(cohort=wildcards.cohort, raw_input=name)
-                files[path.removeprefix(BUILD_PREFIX.format(cohort=wildcards.cohort))] = path
+            path = pattern.format(cohort=wildcards.cohort)
+            files[path.removeprefix(BUILD_PREFIX.format(cohort=wildcards.cohort))] = path
     return dict(sorted(files.items()))
 
 

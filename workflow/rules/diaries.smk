@@ -34,6 +34,28 @@ rule count_diary_codes:
         agreement="results/.build/{cohort}/tables/coder_agreement.csv",
         disagreements="results/.build/{cohort}/tables/coder_disagreements.csv",
         agreement_summary="results/.build/{cohort}/tables/coder_agreement.json",
+        threads_png=report_result(
+            "results/.build/{cohort}/figures/threads_by_stage.png",
+            "threads_by_stage",
+            "Reflective diaries",
+            "Threads by stage (figure)",
+        ),
+        threads_svg="results/.build/{cohort}/figures/threads_by_stage.svg",
+        codes_png=report_result(
+            "results/.build/{cohort}/figures/code_frequencies.png",
+            "code_frequencies",
+            "Reflective diaries",
+            "Code frequencies (figure)",
+        ),
+        codes_svg="results/.build/{cohort}/figures/code_frequencies.svg",
+        compliance_png=report_result(
+            "results/.build/{cohort}/figures/diary_compliance.png",
+            "diary_compliance",
+            "Reflective diaries",
+            "Diary compliance (figure)",
+            participant_level=True,
+        ),
+        compliance_svg="results/.build/{cohort}/figures/diary_compliance.svg",
     log:
         guard="results/.build/{cohort}/logs/count_diary_codes/guard.json",
         messages="results/.build/{cohort}/logs/count_diary_codes/count_diary_codes.log",
@@ -66,44 +88,3 @@ if config["disclosure"]["mode"] == "internal":
             code=code_hash("tabulate_code_participants.py"),
         script:
             "../scripts/tabulate_code_participants.py"
-
-
-rule plot_diaries:
-    input:
-        segments="results/.build/{cohort}/anonymised/segments.csv",
-        participants="results/.build/{cohort}/anonymised/participants.csv",
-        frequencies="results/.build/{cohort}/tables/code_frequencies.csv",
-        threads="results/.build/{cohort}/tables/threads_by_stage.csv",
-    output:
-        threads_png=report_result(
-            "results/.build/{cohort}/figures/threads_by_stage.png",
-            "threads_by_stage",
-            "Reflective diaries",
-            "Threads by stage (figure)",
-        ),
-        threads_svg="results/.build/{cohort}/figures/threads_by_stage.svg",
-        codes_png=report_result(
-            "results/.build/{cohort}/figures/code_frequencies.png",
-            "code_frequencies",
-            "Reflective diaries",
-            "Code frequencies (figure)",
-        ),
-        codes_svg="results/.build/{cohort}/figures/code_frequencies.svg",
-        compliance_png=report_result(
-            "results/.build/{cohort}/figures/diary_compliance.png",
-            "diary_compliance",
-            "Reflective diaries",
-            "Diary compliance (figure)",
-            participant_level=True,
-        ),
-        compliance_svg="results/.build/{cohort}/figures/diary_compliance.svg",
-    log:
-        "results/.build/{cohort}/logs/plot_diaries.log",
-    benchmark:
-        "results/.build/{cohort}/benchmarks/plot_diaries.tsv"
-    params:
-        start=lambda w: cohort(w)["start"],
-        months=lambda w: cohort(w)["months"],
-        code=code_hash("plot_diaries.py"),
-    script:
-        "../scripts/plot_diaries.py"

@@ -19,28 +19,6 @@ rule analyse_survey:
         ),
         item_table="results/.build/{cohort}/tables/survey_items.csv",
         pairing="results/.build/{cohort}/tables/survey_pairing.json",
-    log:
-        guard="results/.build/{cohort}/logs/analyse_survey/guard.json",
-        messages="results/.build/{cohort}/logs/analyse_survey/analyse_survey.log",
-    benchmark:
-        "results/.build/{cohort}/benchmarks/analyse_survey.tsv"
-    params:
-        max_exact=config["survey"]["max_exact_pairs"],
-        draws=config["survey"]["monte_carlo_draws"],
-        seed=config["survey"]["seed"],
-        low_answer=config["survey"]["low_answer"],
-        low_mean=config["survey"]["low_mean"],
-        code=code_hash("analyse_survey.py"),
-    script:
-        "../scripts/analyse_survey.py"
-
-
-rule plot_survey:
-    input:
-        survey="results/.build/{cohort}/anonymised/survey.csv",
-        domains="results/.build/{cohort}/tables/survey_domains.csv",
-        instrument=config["instrument"],
-    output:
         likert_png=report_result(
             "results/.build/{cohort}/figures/survey_likert.png",
             "survey_likert",
@@ -56,10 +34,16 @@ rule plot_survey:
         ),
         domains_svg="results/.build/{cohort}/figures/survey_domains.svg",
     log:
-        "results/.build/{cohort}/logs/plot_survey.log",
+        guard="results/.build/{cohort}/logs/analyse_survey/guard.json",
+        messages="results/.build/{cohort}/logs/analyse_survey/analyse_survey.log",
     benchmark:
-        "results/.build/{cohort}/benchmarks/plot_survey.tsv"
+        "results/.build/{cohort}/benchmarks/analyse_survey.tsv"
     params:
-        code=code_hash("plot_survey.py"),
+        max_exact=config["survey"]["max_exact_pairs"],
+        draws=config["survey"]["monte_carlo_draws"],
+        seed=config["survey"]["seed"],
+        low_answer=config["survey"]["low_answer"],
+        low_mean=config["survey"]["low_mean"],
+        code=code_hash("analyse_survey.py"),
     script:
-        "../scripts/plot_survey.py"
+        "../scripts/analyse_survey.py"

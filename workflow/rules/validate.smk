@@ -1,28 +1,28 @@
-rule validate_raw_input:
+rule validate_drop:
     input:
-        data=lambda w: raw_input_file(w.cohort, w.raw_input),
-        companions=input_companions,
-        roster=lambda w: raw_input_file(w.cohort, "roster"),
-        roster_checked=validated_inputs,
+        unpack(raw_inputs),
+        companions=all_companions,
         settings=drop_settings_file,
         instrument=config["instrument"],
         codebook=config["codebook"],
         activities=config["activities"],
-        suites=suite_files,
+        suites=all_input_suites(),
     output:
-        checked="results/.build/{cohort}/validation/{raw_input}.ok.json",
+        markers=expand("results/.build/{{cohort}}/validation/{name}.ok.json", name=RAW_INPUT_NAMES),
     log:
-        result="results/.build/{cohort}/validation/{raw_input}.json",
-        messages="results/.build/{cohort}/logs/validate_raw_input/{raw_input}.log",
+        results=expand("results/.build/{{cohort}}/validation/{name}.json", name=RAW_INPUT_NAMES),
+        messages="results/.build/{cohort}/logs/validate_drop.log",
     benchmark:
-        "results/.build/{cohort}/benchmarks/validate_raw_input/{raw_input}.tsv"
+        "results/.build/{cohort}/benchmarks/validate_drop.tsv"
     params:
+        inputs=RAW_INPUT_NAMES,
+        companions=input_companions,
+        suites=input_suites(),
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],
         date_format=lambda w: drop_settings(w).get("date_format"),
-        encoding=lambda w: drop_settings(w).get("encoding"),
         importing=import_settings,
         calendars=calendar_checksum,
-        code=code_hash("validate_raw_input.py"),
+        code=code_hash("validate_drop.py"),
     script:
-        "../scripts/validate_raw_input.py"
+        "../scripts/validate_drop.py"

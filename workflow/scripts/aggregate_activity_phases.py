@@ -1,4 +1,5 @@
-"""Rule aggregate_activity_phases: time share per activity and phase, and contract hours."""
+"""Rule aggregate_activity_phases: time share per activity and phase (with the study's Fig. 1),
+and contract hours."""
 
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from cohort_eval.activity import (
 )
 from cohort_eval.config import load_activities
 from cohort_eval.errors import DropError
+from cohort_eval.figures_activity import activity_chart
 from cohort_eval.guard import load_suite, run_suites
 
 if TYPE_CHECKING:
@@ -43,4 +45,7 @@ if params.mode == "publication":
 io.write_csv(table, output.phases)
 io.write_csv(phase_change(table), output.change)
 io.write_csv(hours, output.contract)
-log.info("%d phase rows; contract hours for %d rows", len(table), len(hours))
+figure = activity_chart(io.read_csv(output.phases), phases=params.phases)
+for path in (output.png, output.svg):
+    io.save_figure(figure, path)
+log.info("%d phase rows; contract hours for %d rows; figure written", len(table), len(hours))

@@ -1,10 +1,12 @@
-"""Rule analyse_survey: pair pre and post answers, test each domain, write Table 2 and items."""
+"""Rule analyse_survey: pair pre and post answers, test each domain, write Table 2, the item
+table and the Likert and domain charts."""
 
 from typing import TYPE_CHECKING
 
 from cohort_eval import io, logs
 from cohort_eval.config import load_instrument
 from cohort_eval.errors import DropError
+from cohort_eval.figures import domain_chart, likert_chart
 from cohort_eval.guard import load_suite, run_suites
 from cohort_eval.survey import (
     domain_guard_frame,
@@ -52,4 +54,12 @@ io.write_csv(
     output.item_table,
 )
 io.write_json(pairing, output.pairing)
-log.info("pairing: %s", pairing["participants"])
+likert = likert_chart(survey, instrument, labels=instrument.domain_labels)
+domain_figure = domain_chart(io.read_csv(output.domains), labels=instrument.domain_labels)
+for figure, paths in (
+    (likert, (output.likert_png, output.likert_svg)),
+    (domain_figure, (output.domains_png, output.domains_svg)),
+):
+    for path in paths:
+        io.save_figure(figure, path)
+log.info("pairing: %s; figures written", pairing["participants"])

@@ -4,10 +4,9 @@ redacted tables once the output guard has passed."""
 import os
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs, sources
+from cohort_eval import forms, io, logs, sources
 from cohort_eval.anonymise import anonymise
-from cohort_eval.checks import CohortContext
-from cohort_eval.config import load_activities, load_codebook, load_instrument
+from cohort_eval.checks import cohort_context
 from cohort_eval.contract import RAW_INPUTS
 from cohort_eval.errors import DropError
 from cohort_eval.guard import load_suite, run_suites
@@ -20,19 +19,13 @@ log = logs.to_file(snakemake.log.messages)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 for marker in inputs.validated:
     checked = io.read_json(marker)
-    files = sources.checked_files(checked["file"], checked.get("companions", []))
+    files = forms.checked_files(checked["file"], checked.get("companions", []))
     if io.sha256_checked(files) != checked["sha256"]:
         raise DropError(
             f"{checked['file']} changed after it was validated; run the pipeline again."
         )
-ctx = CohortContext(
-    start=params.start,
-    months=params.months,
-    date_format=params.date_format,
-    instrument=load_instrument(io.read_yaml(inputs.instrument)),
-    codebook=load_codebook(io.read_yaml(inputs.codebook)),
-    activities=load_activities(io.read_yaml(inputs.activities)),
-)
+study = {name: io.read_yaml(inputs[name]) for name in ("instrument", "codebook", "activities")}
+ctx = cohort_context(params.start, params.months, params.date_format, study)
 settings = sources.ImportSettings(**params.importing)
 raw = {
     name: sources.read_raw_input(

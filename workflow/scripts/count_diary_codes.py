@@ -1,5 +1,5 @@
 """Rule count_diary_codes: code frequencies, co-occurrence, threads by stage, critical events,
-diary compliance and coder agreement, from the anonymised segments."""
+diary compliance and coder agreement, from the anonymised segments, and their figures."""
 
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from cohort_eval.diaries import (
     threads_by_stage,
 )
 from cohort_eval.errors import DropError
+from cohort_eval.figures_diaries import code_frequency_bars, compliance_grid, thread_stage_heatmap
 from cohort_eval.guard import load_suite, run_suites
 
 if TYPE_CHECKING:
@@ -45,4 +46,14 @@ io.write_csv(diary_compliance(segments, pids, params.start, params.months), outp
 io.write_csv(per_code, output.agreement)
 io.write_csv(disagreements, output.disagreements)
 io.write_json(overall, output.agreement_summary)
-log.info("%d segments counted; coder agreement: %s", len(segments), overall)
+figures = {
+    (output.threads_png, output.threads_svg): thread_stage_heatmap(io.read_csv(output.threads)),
+    (output.codes_png, output.codes_svg): code_frequency_bars(io.read_csv(output.frequencies)),
+    (output.compliance_png, output.compliance_svg): compliance_grid(
+        segments, pids, params.start, params.months
+    ),
+}
+for paths, figure in figures.items():
+    for path in paths:
+        io.save_figure(figure, path)
+log.info("%d segments counted; coder agreement: %s; figures written", len(segments), overall)

@@ -18,6 +18,7 @@ from cohort_eval.parse import (
     blank_to_none,
     canonical_columns,
     classify_headers,
+    map_distinct,
     parse_dates,
     parse_likert,
     parse_numbers,
@@ -77,7 +78,7 @@ def canonical(raw: pd.DataFrame, name: str, ctx: CohortContext) -> pd.DataFrame:
 
 def _redact_column(values: pd.Series, redactor: Redactor, counts: Counter[str]) -> pd.Series:
     """Redact each distinct text once (diaries repeat themselves), counting every occurrence."""
-    text = values.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
+    text = map_distinct(values, lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
     done: dict[str, str] = {}
     for value, times in text.value_counts().items():
         done[value], found = redactor.redact(value)
@@ -179,7 +180,7 @@ def anonymise(
     diary = canonical(raw["activity_diary"], "activity_diary", ctx)
     rows_in["activity_diary"] = len(diary)
     diary, pid = keep(diary)
-    category = diary["category"].map(lambda v: ctx.activities.keys[normalise(v)])
+    category = map_distinct(diary["category"], lambda v: ctx.activities.keys[normalise(v)])
     hours = parse_numbers(diary["hours"])
     dates = parse_dates(diary["date"], ctx.date_format)
     leave = category.isin(ctx.activities.leave)
@@ -204,7 +205,7 @@ def anonymise(
     segments = canonical(raw["diary_segments"], "diary_segments", ctx)
     rows_in["diary_segments"] = len(segments)
     segments, pid = keep(segments)
-    code = segments["code"].map(lambda v: ctx.codebook.keys[normalise(v)])
+    code = map_distinct(segments["code"], lambda v: ctx.codebook.keys[normalise(v)])
     kinds = {c.id: c.kind for c in ctx.codebook.codes}
     entry = parse_dates(segments["entry_date"], ctx.date_format)
     coder = segments["coder"] if "coder" in segments else pd.Series(None, index=segments.index)
@@ -222,7 +223,9 @@ def anonymise(
             "kind": code.map(kinds),
             "text": _redact_column(segments["segment"], redactor, counts["diary_segments"]),
             "coder": _redact_column(blank_to_none(coder), redactor, counts["diary_segments"]),
-            "exemplar": exemplar.map(lambda v: isinstance(v, str) and normalise(v) in TRUE_VALUES),
+            "exemplar": map_distinct(
+                exemplar, lambda v: isinstance(v, str) and normalise(v) in TRUE_VALUES
+            ).astype(bool),
             "source": source_ids(pid, entry, blank_to_none(segments.get("source", absent))),
             **positions,
         }

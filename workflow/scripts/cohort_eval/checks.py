@@ -11,10 +11,18 @@ from typing import Any
 
 import pandas as pd
 
-from cohort_eval.config import Activities, Codebook, Instrument
+from cohort_eval.config import (
+    Activities,
+    Codebook,
+    Instrument,
+    load_activities,
+    load_codebook,
+    load_instrument,
+)
 from cohort_eval.contract import EXEMPLAR_VALUES, STATUSES, InputSpec
 from cohort_eval.parse import (
     blank_to_none,
+    map_distinct,
     parse_dates,
     parse_likert,
     parse_numbers,
@@ -35,6 +43,21 @@ class CohortContext:
     codebook: Codebook
     activities: Activities
     roster_keys: frozenset[str] = frozenset()
+
+
+def cohort_context(
+    start: str, months: int, date_format: str | None, study: dict[str, Any]
+) -> CohortContext:
+    """The context of a cohort's checks from its settings and the study files as read
+    (``study`` maps instrument, codebook and activities to their parsed YAML)."""
+    return CohortContext(
+        start=start,
+        months=months,
+        date_format=date_format,
+        instrument=load_instrument(study["instrument"]),
+        codebook=load_codebook(study["codebook"]),
+        activities=load_activities(study["activities"]),
+    )
 
 
 def roster_keys(roster: pd.DataFrame) -> frozenset[str]:
@@ -71,7 +94,8 @@ def _base(raw: pd.DataFrame) -> pd.DataFrame:
 def _refs(frame: pd.DataFrame, raw: pd.DataFrame, roster_keys: frozenset[str]) -> None:
     frame["participant_ref"] = blank_to_none(raw["participant_ref"]).to_numpy()
     frame["ref_key"] = ref_keys(frame["participant_ref"]).to_numpy()
-    frame["in_roster"] = frame["ref_key"].map(lambda k: k is None or k in roster_keys).astype(bool)
+    in_roster = map_distinct(frame["ref_key"], lambda k: k is None or k in roster_keys)
+    frame["in_roster"] = in_roster.astype(bool)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -83,7 +107,7 @@ def _strip(value: object) -> object:
 
 
 def _keys(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: normalise(v) if isinstance(v, str) else None).astype(object)
+    return map_distinct(values, lambda v: normalise(v) if isinstance(v, str) else None)
 
 
 def roster_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFrame]:
@@ -91,7 +115,7 @@ def roster_frames(raw: pd.DataFrame, ctx: CohortContext) -> dict[str, pd.DataFra
     frame = _base(raw)
     _refs(frame, raw, frozenset())
     for column in ("name", "email", "sex", "profession", "role_level", "years_registered"):
-        frame[column] = _text(raw[column]).map(_strip).to_numpy()
+        frame[column] = map_distinct(_text(raw[column]), _strip).to_numpy()
     frame["years"] = parse_numbers(raw["years_registered"]).to_numpy()
     frame["status"] = _text(raw["status"]).to_numpy()
     frame["status_key"] = _keys(frame["status"])

@@ -25,6 +25,9 @@ __all__ = ["KIND_COLOURS", "code_frequency_bars", "compliance_grid", "thread_sta
 KIND_COLOURS = {"theme": "#0072B2", "event": "#E69F00", "thread": "#009E73"}  # Okabe-Ito
 ENTRY_COLOUR = "#0072B2"
 NO_ENTRY_COLOUR = "#eeeeee"
+# Above this many participants the grid would be unreadable (and slow to draw): the figure
+# shows the share of participants writing in each fortnight instead.
+GRID_MAX_PARTICIPANTS = 60
 
 
 def thread_stage_heatmap(table: pd.DataFrame) -> Figure:
@@ -118,6 +121,8 @@ def compliance_grid(
     compliance = diary_compliance(segments, pids, start, months).set_index("pid")
     first, _ = secondment_window(start, months)
     rows, cols = grid.shape
+    if rows > GRID_MAX_PARTICIPANTS:
+        return _compliance_shares(grid, compliance, first)
     fig = Figure(figsize=(0.5 * cols + 4.2, 0.34 * rows + 1.8), layout="constrained")
     ax = fig.subplots()
     filled = (grid.to_numpy() > 0).astype(float)
@@ -155,4 +160,32 @@ def compliance_grid(
     for side in ax.spines.values():
         side.set_visible(False)
     fig.suptitle("Reflective diary entries per fortnight (number of entries)", fontsize=11)
+    return fig
+
+
+def _compliance_shares(grid: pd.DataFrame, compliance: pd.DataFrame, first: pd.Timestamp) -> Figure:
+    """The compliance figure of a large cohort: per fortnight, the percentage of participants
+    with at least one entry; the title counts those whose longest gap breaks the rule."""
+    from matplotlib.figure import Figure
+
+    rows, cols = grid.shape
+    shares = 100 * (grid.to_numpy() > 0).sum(axis=0) / rows
+    over = int((compliance["longest_gap_days"] > MAX_GAP_DAYS).sum())
+    fig = Figure(figsize=(0.5 * cols + 4.2, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(range(cols), shares, color=ENTRY_COLOUR)
+    for j, share in enumerate(shares):
+        ax.text(j, share + 1, f"{share:.0f}", ha="center", va="bottom", fontsize=7)
+    starts = [first + pd.Timedelta(days=14 * k) for k in range(cols)]
+    ax.set_xticks(range(cols), [f"{k + 1}\n{d:%d %b}" for k, d in enumerate(starts)], fontsize=7)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% of participants with an entry")
+    ax.set_xlabel("Fortnight of the secondment (first day)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.suptitle(
+        f"Reflective diary entries per fortnight: {rows} participants, "
+        f"{over} with a gap of more than {MAX_GAP_DAYS} days",
+        fontsize=11,
+    )
     return fig

@@ -9,15 +9,17 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from cohort_eval.errors import DropError
 
+# pandas is imported where it is used: Snakemake imports this module at every start.
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 _UMASK = os.umask(0)
@@ -151,6 +153,8 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
     Rows and unnamed columns that are entirely empty (spreadsheet artefacts) are dropped;
     ``frame.attrs["column_numbers"]`` keeps the spreadsheet column number of each column.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.exists():
         raise DropError(f"{path}: file not found")
@@ -164,18 +168,21 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
             rows = list(csv.reader(_io.StringIO(text, newline="")))
         except csv.Error as err:
             raise DropError(f"{path}: not a readable CSV file ({err}).") from None
-    rows = [[("" if c is None else str(c)) for c in r] for r in rows]
-    if not rows or not any(c.strip() for c in rows[0]):
+    # Cells are text here (CSV reader, _xlsx_cell); a row is empty when its joined cells are
+    # only whitespace. Written for large drops: one pass per row, no per-cell Python work.
+    if not rows or not "".join(rows[0]).strip():
         raise DropError(f"{path}: the first row is empty; expected the header row.")
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
+    width = max(map(len, rows))
+    if any(len(r) != width for r in rows):
+        rows = [r + [""] * (width - len(r)) for r in rows]
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
+    filled = [bool("".join(r).strip()) for r in body]
     keep = [i for i, h in enumerate(header) if h or any(r[i].strip() for r in body)]
-    numbers = [i + 2 for i, r in enumerate(body) if any(c.strip() for c in r)]
-    body = [r for r in body if any(c.strip() for c in r)]
+    numbers = [i + 2 for i, f in enumerate(filled) if f]
+    body = list(compress(body, filled))
     frame = pd.DataFrame(
-        [[r[i] for i in keep] for r in body],
+        body if len(keep) == width else [[r[i] for i in keep] for r in body],
         columns=pd.Index([header[i] for i in keep], dtype=object),
         index=pd.Index(numbers, name="row", dtype="int64"),
         dtype=object,
@@ -221,6 +228,8 @@ def read_json(path: str | Path) -> Any:
 
 def read_csv(path: str | Path, dtype: dict[str, str] | None = None) -> pd.DataFrame:
     """Read a CSV written by this pipeline (UTF-8, header row), with optional column dtypes."""
+    import pandas as pd
+
     return pd.read_csv(path, encoding="utf-8", dtype=dtype)
 
 

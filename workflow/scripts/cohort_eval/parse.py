@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cohort_eval.config import Instrument
@@ -11,9 +14,22 @@ from cohort_eval.contract import InputSpec
 from cohort_eval.text import column_key, normalise, normalise_ref
 
 
+def map_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(func)`` (object dtype), calling ``func`` once per distinct value: columns
+    of a large drop repeat a few references, codes and categories hundreds of thousands of
+    times."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [func(u) for u in uniques]
+    missing = codes < 0
+    mapped.append(func(values[missing].iloc[0]) if missing.any() else None)
+    result = np.empty(len(mapped), dtype=object)
+    result[:] = mapped
+    return pd.Series(result[codes], index=values.index, dtype=object, name=values.name)
+
+
 def blank_to_none(values: pd.Series) -> pd.Series:
     """Cells that are empty or only whitespace become missing."""
-    return values.map(lambda v: v if isinstance(v, str) and v.strip() else None).astype(object)
+    return map_distinct(values, lambda v: v if isinstance(v, str) and v.strip() else None)
 
 
 _PERSONAL = re.compile(r"@|\d[\d ]{5,}\d")
@@ -90,19 +106,19 @@ def canonical_columns(raw: pd.DataFrame, headers: pd.DataFrame) -> pd.DataFrame:
 
 def ref_keys(values: pd.Series) -> pd.Series:
     """Participant references as matched across files (trimmed, lower-cased)."""
-    return values.map(lambda v: normalise_ref(v) if isinstance(v, str) else None).astype(object)
+    return map_distinct(values, lambda v: normalise_ref(v) if isinstance(v, str) else None)
 
 
 def parse_likert(values: pd.Series, instrument: Instrument) -> pd.Series:
     """Scores from cells holding 1-5 or a scale label (case-insensitive); others missing."""
-    return values.map(
-        lambda v: instrument.labels.get(normalise(v)) if isinstance(v, str) else None
+    return map_distinct(
+        values, lambda v: instrument.labels.get(normalise(v)) if isinstance(v, str) else None
     ).astype("Int64")
 
 
 def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
     """Dates from YYYY-MM-DD cells, or cells in ``date_format``; anything else is NaT."""
-    text = values.map(lambda v: v.strip() if isinstance(v, str) else None).astype(object)
+    text = map_distinct(values, lambda v: v.strip() if isinstance(v, str) else None)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     if date_format:
         other = pd.to_datetime(text, format=date_format, errors="coerce")
@@ -112,7 +128,7 @@ def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
 
 def parse_numbers(values: pd.Series) -> pd.Series:
     """Numbers from text cells; anything else is NaN."""
-    text = values.map(lambda v: v.strip() if isinstance(v, str) else None).astype(object)
+    text = map_distinct(values, lambda v: v.strip() if isinstance(v, str) else None)
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
