@@ -26,6 +26,19 @@ def _rows(path):
         return list(csv.DictReader(handle))
 
 
+def test_every_schema_error_of_the_configuration_is_named(tmp_path):
+    cohort = {"drop": "drops/example", "start": "2023-09-04", "months": 0, "colour": "red"}
+    workdir = make_workdir(tmp_path, {"example": None}, {"cohorts": {"example": cohort}})
+    result = snakemake(workdir, "--dry-run")
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "configuration error: the configuration does not match config.schema.yaml" in text
+    assert "cohorts/example/months: 0 is less than the minimum of 1" in text
+    assert (
+        "cohorts/example: Additional properties are not allowed ('colour' was unexpected)" in text
+    )
+
+
 def test_lint_reports_only_the_conda_container_lint(tmp_path):
     workdir = make_workdir(tmp_path, {"example": None})
     result = snakemake(workdir, "--lint")

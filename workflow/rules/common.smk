@@ -1,4 +1,3 @@
-import ast
 import datetime
 import functools
 import hashlib
@@ -28,6 +27,7 @@ from cohort_eval.errors import ConfigError  # noqa: E402
 from cohort_eval.io import (  # noqa: E402
     KEY_FILE_VARIABLE,
     KEY_VARIABLE,
+    SAFE_LOADER,
     key_id,
     read_key,
     sha256_checked,
@@ -46,12 +46,19 @@ def _dates_to_text(value):
     return value
 
 
+@functools.cache
+def _validator(schema):
+    """A schema of workflow/schemas/, read once per start (a drop.yaml per cohort uses it)."""
+    with open(SCHEMAS / schema, encoding="utf-8") as handle:
+        return jsonschema.Draft202012Validator(yaml.load(handle, Loader=SAFE_LOADER))
+
+
 def validate(data, schema, source):
     """Check ``data`` against a schema of workflow/schemas/, naming every place that does not
-    match. (snakemake.utils.validate does the same but imports pandas at every start.)"""
-    with open(SCHEMAS / schema, encoding="utf-8") as handle:
-        validator = jsonschema.Draft202012Validator(yaml.safe_load(handle))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    match (snakemake.utils.validate stops at the first)."""
+    errors = sorted(
+        _validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+    )
     if errors:
         places = [
             f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors
@@ -64,7 +71,7 @@ def validate(data, schema, source):
 def _load_checked(path, schema):
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=SAFE_LOADER)
     except OSError as err:
         raise WorkflowError(f"cannot read {path}: {err.strerror}")
     validate(data, schema, path)
@@ -141,20 +148,27 @@ COHORTS = sorted(config["cohorts"])
 RAW_INPUT_NAMES = sorted(RAW_INPUTS)
 
 
+# `from cohort_eval[.x] import a, b` (one line or parenthesised) and `import cohort_eval.x`,
+# wherever they are in a file; a regular expression is much faster than parsing every module
+# at every start.
+_IMPORT = re.compile(
+    r"^\s*(?:from\s+(cohort_eval[\w.]*)\s+import\s+(\([^)]*\)|[^\n]*)"
+    r"|import\s+(cohort_eval[\w.]*))",
+    re.M,
+)
+
+
 @functools.cache
 def _imported_modules(path):
-    """The cohort_eval modules that the file ``path`` imports directly (parsed once per start:
+    """The cohort_eval modules that the file ``path`` imports directly (read once per start:
     many rules share modules)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        elif isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        for name in names:
-            if not name.startswith("cohort_eval"):
-                continue
+    for module, names, plain in _IMPORT.findall(path.read_text(encoding="utf-8")):
+        candidates = [plain] if plain else [module]
+        for name in re.split(r"[\s,()]+", names):
+            if name and name not in ("as", "noqa:", "#"):
+                candidates.append(f"{module}.{name}")
+        for name in candidates:
             stem = SCRIPTS / Path(*name.split("."))
             for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
                 if candidate.exists():

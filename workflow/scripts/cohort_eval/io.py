@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+# libyaml's loader when PyYAML has it (its wheels do): the same safe loading, ten times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _BOMS = (
@@ -128,7 +130,7 @@ def key_id(key: bytes) -> str:
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file (safe loader)."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=SAFE_LOADER)
 
 
 def read_drop_settings(path: str | Path | None) -> dict[str, Any]:
