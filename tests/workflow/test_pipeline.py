@@ -33,9 +33,9 @@ def test_every_schema_error_of_the_configuration_is_named(tmp_path):
     assert result.returncode != 0
     text = result.stdout + result.stderr
     assert "configuration error: the configuration does not match config.schema.yaml" in text
-    assert "cohorts/example/months: 0 is less than the minimum of 1" in text
+    assert "$.cohorts.example.months: 0 is less than the minimum of 1" in text
     assert (
-        "cohorts/example: Additional properties are not allowed ('colour' was unexpected)" in text
+        "$.cohorts.example: Additional properties are not allowed ('colour' was unexpected)" in text
     )
 
 

@@ -60,9 +60,7 @@ def validate(data, schema, source):
         _validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
     )
     if errors:
-        places = [
-            f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors
-        ]
+        places = [f"{e.json_path}: {e.message}" for e in errors]
         raise WorkflowError(
             f"configuration error: {source} does not match {schema}:\n  " + "\n  ".join(places)
         )
