@@ -5,6 +5,7 @@ rule aggregate_activity_phases:
         categories=config["activities"],
         suites=guard_suites("activity_phases"),
     output:
+        **participant_level(shares="results/.build/{cohort}/tables/activity_participant_shares.csv"),
         phases=report_result(
             "results/.build/{cohort}/tables/activity_phases.csv",
             "activity_tables",
@@ -45,24 +46,3 @@ rule aggregate_activity_phases:
         code=code_hash("aggregate_activity_phases.py"),
     script:
         "../scripts/aggregate_activity_phases.py"
-
-
-# Participant-level table: defined in internal mode only, so that publication mode can
-# never produce it, even when asked for by name.
-if config["disclosure"]["mode"] == "internal":
-
-    rule tabulate_participant_shares:
-        input:
-            activities="results/.build/{cohort}/anonymised/activities.csv",
-            categories=config["activities"],
-        output:
-            shares="results/.build/{cohort}/tables/activity_participant_shares.csv",
-        log:
-            "results/.build/{cohort}/logs/tabulate_participant_shares.log",
-        benchmark:
-            "results/.build/{cohort}/benchmarks/tabulate_participant_shares.tsv"
-        params:
-            phases=config["phases"],
-            code=code_hash("tabulate_participant_shares.py"),
-        script:
-            "../scripts/tabulate_participant_shares.py"

@@ -15,6 +15,7 @@ rule anonymise_drop:
         segments="results/.build/{cohort}/anonymised/segments.csv",
         redactions="results/.build/{cohort}/anonymised/redaction_report.csv",
         summary="results/.build/{cohort}/anonymised/summary.json",
+        demographics="results/.build/{cohort}/tables/demographics.csv",
     log:
         guard="results/.build/{cohort}/logs/anonymise_drop/guard.json",
         messages="results/.build/{cohort}/logs/anonymise_drop/anonymise_drop.log",
@@ -29,23 +30,8 @@ rule anonymise_drop:
         calendars=calendar_checksum,
         pid_digits=config["anonymisation"]["pid_digits"],
         key_id=KEY_ID,
+        mode=config["disclosure"]["mode"],
+        threshold=config["disclosure"]["threshold"],
         code=code_hash("anonymise_drop.py"),
     script:
         "../scripts/anonymise_drop.py"
-
-
-rule tabulate_demographics:
-    input:
-        participants="results/.build/{cohort}/anonymised/participants.csv",
-    output:
-        table="results/.build/{cohort}/tables/demographics.csv",
-    log:
-        "results/.build/{cohort}/logs/tabulate_demographics.log",
-    benchmark:
-        "results/.build/{cohort}/benchmarks/tabulate_demographics.tsv"
-    params:
-        mode=config["disclosure"]["mode"],
-        threshold=config["disclosure"]["threshold"],
-        code=code_hash("tabulate_demographics.py"),
-    script:
-        "../scripts/tabulate_demographics.py"

@@ -402,6 +402,12 @@ def summary_config_values():
     }
 
 
+def participant_level(**outputs):
+    """Outputs that name participants (by pid): declared in internal mode only, so that
+    publication mode can never produce them, even when asked for by name."""
+    return outputs if config["disclosure"]["mode"] == "internal" else {}
+
+
 def report_result(path, caption, category, label, participant_level=False):
     """``path`` marked for Snakemake's own report (snakemake --report report.zip): its
     caption is workflow/report/<caption>.rst, it is filed under ``category`` and, for a

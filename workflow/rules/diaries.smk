@@ -5,6 +5,9 @@ rule count_diary_codes:
         codebook=config["codebook"],
         suites=guard_suites("code_frequencies", "threads_by_stage"),
     output:
+        **participant_level(
+            code_participants="results/.build/{cohort}/tables/code_participants.csv"
+        ),
         frequencies=report_result(
             "results/.build/{cohort}/tables/code_frequencies.csv",
             "code_frequencies",
@@ -64,27 +67,7 @@ rule count_diary_codes:
     params:
         start=lambda w: cohort(w)["start"],
         months=lambda w: cohort(w)["months"],
+        mode=config["disclosure"]["mode"],
         code=code_hash("count_diary_codes.py"),
     script:
         "../scripts/count_diary_codes.py"
-
-
-# Participant-level table: defined in internal mode only, so that publication mode can
-# never produce it, even when asked for by name.
-if config["disclosure"]["mode"] == "internal":
-
-    rule tabulate_code_participants:
-        input:
-            segments="results/.build/{cohort}/anonymised/segments.csv",
-            participants="results/.build/{cohort}/anonymised/participants.csv",
-            codebook=config["codebook"],
-        output:
-            matrix="results/.build/{cohort}/tables/code_participants.csv",
-        log:
-            "results/.build/{cohort}/logs/tabulate_code_participants.log",
-        benchmark:
-            "results/.build/{cohort}/benchmarks/tabulate_code_participants.tsv"
-        params:
-            code=code_hash("tabulate_code_participants.py"),
-        script:
-            "../scripts/tabulate_code_participants.py"

@@ -7,6 +7,7 @@ from cohort_eval import io, logs
 from cohort_eval.activity import (
     COHORT_ROW,
     contract_hours,
+    participant_shares,
     phase_change,
     phase_guard_frame,
     phase_table,
@@ -45,6 +46,10 @@ if params.mode == "publication":
 io.write_csv(table, output.phases)
 io.write_csv(phase_change(table), output.change)
 io.write_csv(hours, output.contract)
+if params.mode == "internal":
+    shares = participant_shares(activities, params.phases, work_categories(categories))
+    io.write_csv(shares, output.shares)
+    log.info("%d participant share rows", len(shares))
 figure = activity_chart(io.read_csv(output.phases), phases=params.phases)
 for path in (output.png, output.svg):
     io.save_figure(figure, path)

@@ -8,6 +8,7 @@ from cohort_eval import forms, io, logs, sources
 from cohort_eval.anonymise import anonymise
 from cohort_eval.checks import cohort_context
 from cohort_eval.contract import RAW_INPUTS
+from cohort_eval.disclosure import demographics
 from cohort_eval.errors import DropError
 from cohort_eval.guard import load_suite, run_suites
 from cohort_eval.redact import PID_PATTERN
@@ -48,3 +49,6 @@ for name, table in result.tables.items():
 io.write_csv(result.redactions, outputs.redactions)
 io.write_json(result.summary, outputs.summary)
 log.info("anonymised: %s", result.summary)
+table1 = demographics(result.tables["participants"], params.mode, params.threshold)
+io.write_csv(table1, outputs.demographics)
+log.info("demographics: %d cells, %d suppressed", len(table1), int(table1["suppressed"].sum()))

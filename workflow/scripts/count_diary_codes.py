@@ -8,6 +8,7 @@ from cohort_eval.config import load_codebook
 from cohort_eval.diaries import (
     co_occurrence,
     code_frequencies,
+    code_participant_matrix,
     coder_agreement,
     critical_events,
     diary_compliance,
@@ -46,6 +47,10 @@ io.write_csv(diary_compliance(segments, pids, params.start, params.months), outp
 io.write_csv(per_code, output.agreement)
 io.write_csv(disagreements, output.disagreements)
 io.write_json(overall, output.agreement_summary)
+if params.mode == "internal":
+    matrix = code_participant_matrix(segments, codebook, pids)
+    io.write_csv(matrix, output.code_participants)
+    log.info("%d codes x %d participants", len(matrix), len(pids))
 figures = {
     (output.threads_png, output.threads_svg): thread_stage_heatmap(io.read_csv(output.threads)),
     (output.codes_png, output.codes_svg): code_frequency_bars(io.read_csv(output.frequencies)),
