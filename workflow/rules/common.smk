@@ -201,9 +201,10 @@ def drop_dir(wildcards):
     return Path(cohort(wildcards)["drop"])
 
 
+@functools.cache
 def raw_input_file(cohort_id, name):
     """The drop's file (or calendars/ folder) holding raw input ``name``, in whichever of its
-    forms the drop holds (see cohort_eval.sources)."""
+    forms the drop holds (see cohort_eval.forms); looked up once per start."""
     drop = Path(config["cohorts"][cohort_id]["drop"])
     found = [drop / c for c in candidates(name) if (drop / c).exists()]
     if len(found) > 1:
@@ -220,6 +221,7 @@ def raw_input_file(cohort_id, name):
     return str(found[0])
 
 
+@functools.cache
 def companion_files(cohort_id, name):
     """Optional files read with a tool's export (code mapping, source manifest), if present."""
     drop = Path(config["cohorts"][cohort_id]["drop"])
@@ -343,6 +345,12 @@ BUILD_PREFIX = "results/.build/{cohort}/"
 def published_map(wildcards):
     """Relative path in the published folder -> the built file, for every output of every rule
     of the cohort (logs and benchmarks stay in the build folder)."""
+    return _published_map(wildcards.cohort)
+
+
+# Cached, like the drop's files above: a 1,000-cohort job graph asks for each many times.
+@functools.cache
+def _published_map(cohort_id):
     files = {}
     for step in workflow.rules:
         if step.name in UNPUBLISHED_RULES:
@@ -351,8 +359,8 @@ def published_map(wildcards):
             pattern = strip_wildcard_constraints(str(pattern))
             if not pattern.startswith(BUILD_PREFIX):
                 continue
-            path = pattern.format(cohort=wildcards.cohort)
-            files[path.removeprefix(BUILD_PREFIX.format(cohort=wildcards.cohort))] = path
+            path = pattern.format(cohort=cohort_id)
+            files[path.removeprefix(BUILD_PREFIX.format(cohort=cohort_id))] = path
     return dict(sorted(files.items()))
 
 
