@@ -1,12 +1,17 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make run    set up .venv, then run the pipeline on the bundled example cohort
 #   make test   set up .venv, then lint and run the test suite
+# and, for clusters (README, "Running on a cluster"):
+#   make setup-slurm   add the SLURM executor plugin to .venv (for profiles/slurm)
+#   make test-slurm    run the SLURM tests on a single-node SLURM started here (root, Debian)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SLURM_STAMP := $(VENV)/.installed-slurm
 
-.PHONY: setup run test lint format example clean verify browser bench
+.PHONY: setup setup-slurm run test test-slurm slurm-packages lint format example clean verify \
+	browser bench
 
 setup: $(STAMP)
 
@@ -14,6 +19,13 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-c requirements.lock -e ".[dev]"
+	@touch $@
+
+setup-slurm: $(SLURM_STAMP)
+
+$(SLURM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c requirements.lock -e ".[dev,slurm]"
 	@touch $@
 
 # The example runs with the demo key; real drops need a key of your own (see README).
@@ -44,6 +56,17 @@ browser:
 
 test: setup lint browser
 	$(BIN)/pytest
+
+# Debian's SLURM and munge, for the single-node cluster of test-slurm (needs root).
+slurm-packages:
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends slurm-wlm munge >/dev/null; }
+
+# Starts munged, slurmctld and slurmd in a temporary folder, runs the example and three synthetic
+# cohorts locally and through profiles/slurm, compares them, and stops the daemons (even on failure).
+test-slurm: setup-slurm slurm-packages
+	bash tests/slurm/run.sh
 
 lint: setup
 	$(BIN)/ruff check .

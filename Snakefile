@@ -6,6 +6,14 @@ min_version("9.11")
 configfile: "config/config.yaml"
 
 
+# Run by Snakemake itself even when jobs go to a cluster: publishing is a few file copies and
+# an atomic switch of results/<cohort>, and reads the SLURM job ids of the steps it publishes.
+localrules:
+    all,
+    publish_cohort,
+    publish_summary,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/anonymise.smk"

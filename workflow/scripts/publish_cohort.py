@@ -4,7 +4,7 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs, provenance
+from cohort_eval import io, logs, provenance, slurm
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -20,7 +20,11 @@ for marker in snakemake.input.markers:
     staged[f"validation/{result.name}"] = str(result)
     staged[f"validation/{Path(marker).name}"] = marker
 
-run_id, started, ended = provenance.run_identity(staged.values())
+# Steps run as SLURM jobs: their job ids, and the run's start by SLURM's clock.
+jobs = provenance.slurm_jobs(Path(snakemake.output.record).parent / "logs")
+run_id, started, ended = provenance.run_identity(
+    staged.values(), slurm.first_start(jobs) if jobs else None
+)
 markers = [io.read_json(m) for m in snakemake.input.markers]
 record = provenance.build_record(
     cohort=snakemake.wildcards.cohort,
@@ -33,6 +37,7 @@ record = provenance.build_record(
     inputs=provenance.input_entries(markers),
     study_files=provenance.file_entries({path: path for path in snakemake.input.study}),
     outputs=provenance.file_entries(staged),
+    slurm_section=jobs,
 )
 texts = {
     provenance.RECORD: io.json_text(record),

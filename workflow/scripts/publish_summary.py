@@ -5,7 +5,7 @@ cohort it summarises was published."""
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs, provenance, summary
+from cohort_eval import io, logs, provenance, slurm, summary
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -16,7 +16,11 @@ params, inputs = snakemake.params, snakemake.input
 root = Path(snakemake.output.record).parents[2]
 staged = dict(zip(params.published, inputs.published, strict=True))
 
-run_id, started, ended = provenance.run_identity(staged.values())
+# Steps run as SLURM jobs: their job ids, and the run's start by SLURM's clock.
+jobs = provenance.slurm_jobs(Path(snakemake.output.record).parent / "logs")
+run_id, started, ended = provenance.run_identity(
+    staged.values(), slurm.first_start(jobs) if jobs else None
+)
 cohort_inputs = []
 for cohort, table, record in zip(params.cohorts, inputs.domains, inputs.records, strict=True):
     (entry,) = provenance.file_entries({f"{cohort}/tables/survey_domains.csv": table})
@@ -37,6 +41,7 @@ record = summary.summary_record(
     inputs=cohort_inputs,
     study_files=provenance.file_entries({inputs.study: inputs.study}),
     outputs=provenance.file_entries(staged),
+    slurm_section=jobs,
 )
 texts = {provenance.RECORD: io.json_text(record)}
 folder = io.publish_folder(staged, texts, root, summary.NAME, run_id)

@@ -398,3 +398,25 @@ def git_state(path: str | Path) -> dict[str, Any]:
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain") if commit else None
     return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}
+
+
+def command_output(args: list[str], timeout: float = 60) -> str | None:
+    """Standard output of a command (e.g. ``sacct``), or None when it is not installed, fails
+    or takes longer than ``timeout`` seconds."""
+    import subprocess
+
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def read_slurm_records(logs: str | Path, suffix: str) -> dict[str, dict[str, str]]:
+    """The SLURM job records (files ending in ``suffix``) beside the logs under ``logs``, by
+    the path of their log relative to the parent of ``logs``."""
+    logs = Path(logs)
+    return {
+        path.relative_to(logs.parent).as_posix().removesuffix(suffix): read_json(path)
+        for path in sorted(logs.rglob(f"*{suffix}"))
+    }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
+from cohort_eval import io, slurm
 from cohort_eval.errors import ConfigError, DropError
 
 
@@ -17,9 +19,18 @@ def to_file(path: str | Path) -> logging.Logger:
     A :class:`DropError` or :class:`ConfigError` is printed to the terminal as its message
     alone (the traceback goes to the log); any other error prints a one-line pointer to the log.
     Either way the process exits 1, as for any uncaught exception.
+
+    Inside a SLURM job, the job's id is noted beside the log (``<log>.slurm.json``) for the
+    provenance record; elsewhere a note left there by an earlier run is removed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    note = path.with_name(path.name + slurm.RECORD_SUFFIX)
+    job = slurm.job_record(os.environ)
+    if job:
+        io.write_json(job, note)
+    else:
+        note.unlink(missing_ok=True)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cohort_eval import io
+from cohort_eval import io, slurm
 
 RECORD = "provenance.json"
 CRATE = "ro-crate-metadata.json"
@@ -44,14 +44,40 @@ def file_entries(files: Mapping[str, str | Path]) -> list[dict[str, Any]]:
     ]
 
 
-def run_identity(files: Iterable[str | Path]) -> tuple[str, str, str]:
+def run_identity(files: Iterable[str | Path], started: str | None = None) -> tuple[str, str, str]:
     """(run id, started, ended) of a publication: ended is now (UTC), started when the oldest
-    of ``files`` was written; the run id is the time of publication and eight random hex
-    digits, so that versions sort by time."""
+    of ``files`` was written unless ``started`` is given (SLURM's start of the first step);
+    the run id is the time of publication and eight random hex digits, so that versions sort
+    by time."""
     ended = datetime.now(UTC)
-    started = datetime.fromtimestamp(min(Path(path).stat().st_mtime for path in files), UTC)
+    if started is None:
+        oldest = min(Path(path).stat().st_mtime for path in files)
+        started = datetime.fromtimestamp(oldest, UTC).isoformat(timespec="seconds")
     run_id = f"{ended:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    return run_id, started.isoformat(timespec="seconds"), ended.isoformat(timespec="seconds")
+    return run_id, started, ended.isoformat(timespec="seconds")
+
+
+def slurm_jobs(logs: str | Path) -> dict[str, Any] | None:
+    """The record's ``slurm`` section: the SLURM job of each step whose log is under ``logs``
+    and its times as SLURM reports them (``sacct``, else ``scontrol``; none if neither knows
+    the jobs any more). None when no step ran under SLURM (a local run)."""
+    records = io.read_slurm_records(logs, slurm.RECORD_SUFFIX)
+    if not records:
+        return None
+    ids = sorted({record["job_id"] for record in records.values()})
+    timings: dict[str, dict[str, Any]] = {}
+    source = None
+    queries = (
+        ("sacct", ["sacct", *slurm.SACCT_ARGS, "--jobs=" + ",".join(ids)], slurm.parse_sacct),
+        ("scontrol", ["scontrol", *slurm.SCONTROL_ARGS], slurm.parse_scontrol),
+    )
+    for name, command, parse in queries:
+        output = io.command_output(command)
+        found = parse(output) if output else {}
+        if set(ids) & found.keys():
+            timings, source = found, name
+            break
+    return slurm.section(records, timings, source)
 
 
 def software_versions() -> dict[str, str]:
@@ -103,9 +129,11 @@ def build_record(
     inputs: list[dict[str, Any]],
     study_files: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
+    slurm_section: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The provenance record of one publication of a cohort's results."""
-    return {
+    """The provenance record of one publication of a cohort's results; with a ``slurm``
+    section (:func:`slurm_jobs`) only when steps ran under SLURM."""
+    record = {
         "schema_version": SCHEMA_VERSION,
         "cohort": cohort,
         "run_id": run_id,
@@ -119,6 +147,9 @@ def build_record(
         "study_files": study_files,
         "outputs": sorted(outputs, key=lambda o: o["path"]),
     }
+    if slurm_section is not None:
+        record["slurm"] = dict(slurm_section)
+    return record
 
 
 def crate(record: Mapping[str, Any]) -> dict[str, Any]:
