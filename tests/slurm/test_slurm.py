@@ -303,7 +303,7 @@ def test_provenance_names_each_steps_slurm_job_with_slurms_times(workload):
     assert not list((workload.local / "results" / ".build").rglob("*.slurm.json"))
     # The rerun step's note now names its new job (publication did not run again).
     (rerun_id,) = workload.rerun_watch.jobs
-    note = workload.cluster / "results/.build/example/logs/validate_raw_input/roster.log.slurm.json"
+    note = workload.cluster / "results/.build/example/logs/validate_drop.log.slurm.json"
     assert json.loads(note.read_text())["job_id"] == rerun_id
 
 
