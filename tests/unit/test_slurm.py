@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from cohort_eval import logs, provenance, slurm
+from cohort_eval import io, logs, provenance, slurm
 
 # A line of `scontrol show job --oneliner` as Slurm 22.05 prints it (fields cut for length).
 SCONTROL = (
@@ -99,7 +99,8 @@ def test_slurm_jobs_ask_sacct_then_scontrol(tmp_path, monkeypatch, answers, sour
     _write_notes(tmp_path, {"a/a.log": {"job_id": "21"}, "b.log": {"job_id": "24"}})
     asked = []
 
-    def answer(command, timeout=60):
+    def answer(command, environ=None):
+        assert environ == {"SLURM_TIME_FORMAT": "standard"}
         asked.append(command)
         return answers[command[0]]
 
@@ -170,3 +171,10 @@ def test_log_setup_notes_the_slurm_job_and_a_local_rerun_removes_the_note(
     monkeypatch.delenv("SLURM_JOB_ID")
     logs.to_file(log)
     assert log.exists() and not note.exists()
+
+
+def test_command_output_adds_variables_and_is_none_when_the_command_fails():
+    echo = ["sh", "-c", "echo $SLURM_TIME_FORMAT"]
+    assert io.command_output(echo, environ=slurm.TIME_FORMAT) == "standard\n"
+    assert io.command_output(["sh", "-c", "echo no; exit 1"]) is None
+    assert io.command_output(["/nonexistent/sacct"]) is None

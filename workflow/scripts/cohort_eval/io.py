@@ -400,13 +400,18 @@ def git_state(path: str | Path) -> dict[str, Any]:
     return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}
 
 
-def command_output(args: list[str], timeout: float = 60) -> str | None:
-    """Standard output of a command (e.g. ``sacct``), or None when it is not installed, fails
-    or takes longer than ``timeout`` seconds."""
+def command_output(
+    args: list[str], timeout: float = 60, environ: dict[str, str] | None = None
+) -> str | None:
+    """Standard output of a command (e.g. ``sacct``), run with the variables ``environ`` added
+    to this process's, or None when it is not installed, fails or takes over ``timeout`` s."""
     import subprocess
 
+    env = {**os.environ, **environ} if environ else None
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            args, capture_output=True, text=True, timeout=timeout, check=False, env=env
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None

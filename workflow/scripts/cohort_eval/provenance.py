@@ -72,7 +72,7 @@ def slurm_jobs(logs: str | Path) -> dict[str, Any] | None:
         ("scontrol", ["scontrol", *slurm.SCONTROL_ARGS], slurm.parse_scontrol),
     )
     for name, command, parse in queries:
-        output = io.command_output(command)
+        output = io.command_output(command, environ=slurm.TIME_FORMAT)
         found = parse(output) if output else {}
         if set(ids) & found.keys():
             timings, source = found, name

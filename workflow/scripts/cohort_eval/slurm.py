@@ -19,6 +19,8 @@ RECORD_SUFFIX = ".slurm.json"
 _SACCT_FIELDS = ("JobID", "Submit", "Start", "End", "State", "NodeList")
 SACCT_ARGS = ("--noheader", "--parsable2", "--allocations", "--format=" + ",".join(_SACCT_FIELDS))
 SCONTROL_ARGS = ("show", "job", "--oneliner")
+# Times as ISO text (2026-06-30T18:43:52), whatever format the user's environment asks for.
+TIME_FORMAT = {"SLURM_TIME_FORMAT": "standard"}
 # Times SLURM prints for a moment that has not come (or not been recorded).
 _NO_TIME = {"", "Unknown", "None", "N/A"}
 
