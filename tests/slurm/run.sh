@@ -20,4 +20,4 @@ trap cleanup EXIT INT TERM
 
 bash tests/slurm/cluster.sh start "$dir"
 SLURM_CONF=$dir/slurm.conf COHORT_EVAL_SLURM_STATE=$dir/state \
-	.venv/bin/pytest -m slurm tests/slurm "$@"
+	.venv/bin/pytest -m slurm --durations=5 tests/slurm "$@"
