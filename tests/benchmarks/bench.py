@@ -229,16 +229,25 @@ class Bench:
 
 
 def _change_one_drop(drop: Path) -> None:
-    """Change one answer of one survey file: a new drop of one cohort (still valid)."""
+    """Change one answer of one survey file (a new drop of one cohort, still valid): the first
+    answer of the first respondent moves one scale point, by number or by label."""
+    import csv
+    import io
+
     path = drop / "survey_post.csv"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    cells = lines[1].split(",")
-    for i in range(len(cells) - 1, 0, -1):
-        if cells[i].strip() in {"1", "2", "3", "4", "5"}:
-            cells[i] = "3" if cells[i].strip() != "3" else "4"
-            break
-    lines[1] = ",".join(cells)
-    path.write_text("".join(lines), encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    scale = {"1": "2", "2": "3", "3": "4", "4": "5", "5": "4"}
+    labels = ["Not at all confident", "Slightly confident", "Somewhat confident"]
+    labels += ["Quite confident", "Very confident"]
+    for k, label in enumerate(labels):
+        scale[label] = labels[k + 1] if k + 1 < len(labels) else labels[k - 1]
+    answer = rows[1][1]
+    if answer not in scale:
+        raise SystemExit(f"{path}: cannot change the answer {answer!r} for scenario D")
+    rows[1][1] = scale[answer]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def run(args: argparse.Namespace) -> dict[str, Figures]:
