@@ -303,9 +303,9 @@ def test_qdpx_refuses_zip_bomb(codebook):
 
 def test_qdpx_refuses_oversized_member_and_total(codebook):
     data = full_archive()
-    with pytest.raises(DropError, match="max_member_bytes"):
+    with pytest.raises(DropError, match="limits: max_file_mb"):
         read_qdpx(data, "d.qdpx", codebook, settings=QdpxSettings(max_member_bytes=1000))
-    with pytest.raises(DropError, match="max_total_bytes"):
+    with pytest.raises(DropError, match="four times limits: max_file_mb"):
         read_qdpx(data, "d.qdpx", codebook, settings=QdpxSettings(max_total_bytes=1000))
 
 

@@ -22,9 +22,16 @@ def test_normalise_folds_case_space_and_typography():
 
 
 def test_ref_keys_match_case_and_spaces_only():
-    keys = ref_keys(pd.Series([" Jo.Bloggs@NHS.net ", "jo.bloggs@nhs.net", None, "jo bloggs"]))
-    assert keys[[0, 1, 3]].tolist() == ["jo.bloggs@nhs.net", "jo.bloggs@nhs.net", "jo bloggs"]
+    refs = [" Jo.Bloggs@NHS.net ", "jo.bloggs@nhs.net", None, "jo bloggs", "JO\u00a0BLOGGS\u200b"]
+    keys = ref_keys(pd.Series(refs))
+    assert keys[[0, 1, 3, 4]].tolist() == [
+        "jo.bloggs@nhs.net",
+        "jo.bloggs@nhs.net",
+        "jobloggs",
+        "jobloggs",
+    ]
     assert pd.isna(keys[2])
+    assert ref_keys(pd.Series(["jo_bloggs", "jo-bloggs"])).nunique() == 2  # only spaces go
 
 
 def test_survey_headers_by_id_text_comment_and_unknown(instrument):

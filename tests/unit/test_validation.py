@@ -167,3 +167,17 @@ def test_all_missing_statements_are_listed(instrument, ctx, suites):
     report = run("survey_pre", raw, ctx, suites)
     (line,) = [m for m in report.messages if "missing:" in m]
     assert line.endswith(", ".join(instrument.statement_ids[1:]) + ".")
+
+
+def test_title_row_above_the_header_names_the_header_row(ctx, suites):
+    columns = ["Activity diary, autumn", "", "", ""]
+    rows = [
+        ["participant_ref", "date", "category", "hours"],
+        ["ann.a@nhs.net", "2023-09-05", "CPD", "1"],
+    ]
+    report = run("activity_diary", table(rows, columns), ctx, suites)
+    assert report.messages == [
+        "activity_diary.csv: row 1 is not the header row: it names none of the expected columns, "
+        "and row 2 looks like the header. Delete the rows above the header (a title or notes), "
+        "so that the header is row 1."
+    ]

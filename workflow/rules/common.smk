@@ -265,6 +265,7 @@ def import_settings(wildcards):
         "qda_date_variable": settings.get("qda_date_variable"),
         "start": cohort(wildcards)["start"],
         "months": cohort(wildcards)["months"],
+        "max_file_bytes": round(config["limits"]["max_file_mb"] * 1_000_000),
     }
 
 

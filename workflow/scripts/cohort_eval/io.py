@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io as _io
 import json
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from itertools import compress
 from pathlib import Path
@@ -57,12 +60,37 @@ def sha256_checked(files: list[str]) -> str:
     return sha256_file(files[0]) if len(files) == 1 else sha256_files(files)
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The bytes of a drop file."""
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB" if size >= 100_000 else f"{size:,} bytes"
+
+
+def check_size(path: str | Path, limit: int | None, name: str | None = None) -> None:
+    """DropError when a drop file is larger than ``limit`` bytes (None: no limit), before any
+    of it is read: an oversized file is a wrong file or an attack, and parsing it could
+    exhaust memory. ``name`` replaces the path in the message (calendar files)."""
+    size = Path(path).stat().st_size
+    if limit is not None and size > limit:
+        raise DropError(
+            f"{name or path}: the file is {_megabytes(size)}, larger than the limit of "
+            f"{_megabytes(limit)} (limits: max_file_mb in the configuration); it was not read. "
+            "Check that it is the right file, or raise the limit."
+        )
+
+
+def read_bytes(path: str | Path, limit: int | None = None, name: str | None = None) -> bytes:
+    """The bytes of a drop file, refused when larger than ``limit`` bytes."""
     path = Path(path)
     if not path.exists():
-        raise DropError(f"{path}: file not found")
+        raise DropError(f"{name or path}: file not found")
+    check_size(path, limit, name)
     return path.read_bytes()
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
 
 
 def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
@@ -73,8 +101,16 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             break
     else:
         enc = encoding or "utf-8"
+    if b"\x00" in data and not _codec_name(enc).startswith(("utf-16", "utf-32")):
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise DropError(
+            f"{name}: the file holds NUL bytes (the first on line {line}), as UTF-16 text saved "
+            f"without a byte order mark does; it cannot be read as {enc} text. Save it as UTF-8 "
+            "(in Excel: 'CSV UTF-8'), or declare its encoding in drop.yaml, e.g. "
+            "'encoding: utf-16-le'."
+        )
     try:
-        return data.decode(enc)
+        text = data.decode(enc)
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise DropError(
@@ -87,6 +123,7 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             f"drop.yaml: unknown encoding '{enc}' declared for {name}; use a Python codec name "
             f"such as utf-8, cp1252 or utf-16."
         ) from None
+    return text
 
 
 KEY_VARIABLE = "COHORT_EVAL_KEY"
@@ -147,8 +184,11 @@ def read_drop_settings(path: str | Path | None) -> dict[str, Any]:
     return data
 
 
-def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV or XLSX drop file with every cell as text.
+def read_raw_table(
+    path: str | Path, encoding: str | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """Read a CSV or XLSX drop file with every cell as text (refused when larger than ``limit``
+    bytes, before it is parsed).
 
     Returns a DataFrame whose columns are the header cells exactly as written (duplicates kept,
     made distinct only by position) and whose index is the spreadsheet row number (header = 1).
@@ -160,10 +200,11 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
     path = Path(path)
     if not path.exists():
         raise DropError(f"{path}: file not found")
+    check_size(path, limit)
     if path.stat().st_size == 0:
         raise DropError(f"{path}: the file is empty; expected a header row and data rows.")
     if path.suffix.lower() == ".xlsx":
-        rows = _read_xlsx_rows(path)
+        rows = _read_xlsx_rows(path, limit)
     else:
         text = decode_text(path.read_bytes(), str(path), encoding)
         try:
@@ -193,21 +234,102 @@ def read_raw_table(path: str | Path, encoding: str | None = None) -> pd.DataFram
     return frame
 
 
-def _read_xlsx_rows(path: Path) -> list[list[Any]]:
+# An .xlsx is a zip: its members are checked before openpyxl unpacks them (zip bombs).
+XLSX_MAX_RATIO = 100
+_RATIO_FLOOR = 1 << 20  # members smaller than this cannot be a meaningful bomb
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _check_xlsx_archive(path: Path, limit: int | None) -> None:
+    """DropError for an .xlsx that is not a zip, or that would unpack to more than 4 x
+    ``limit`` bytes or from a member packed more than XLSX_MAX_RATIO times."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise DropError(
+            f"{path}: not a readable Excel .xlsx file (an .xlsx is a zip archive and this is "
+            "not one). Save it again from Excel as 'Excel Workbook (.xlsx)', or as CSV UTF-8."
+        ) from None
+    total = sum(m.file_size for m in members)
+    packed = [
+        m
+        for m in members
+        if m.file_size >= _RATIO_FLOOR and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)
+    ]
+    if packed or (limit is not None and total > 4 * limit):
+        raise DropError(
+            f"{path}: the workbook would unpack to {_megabytes(total)}"
+            + (f", packed more than {XLSX_MAX_RATIO} times" if packed else "")
+            + "; it is refused as a possible zip bomb. Save the data again from Excel, or as "
+            "CSV UTF-8."
+        )
+
+
+def _merged_header_cells(path: Path, sheet_path: str) -> list[str]:
+    """Merged ranges of a worksheet that include its first row, e.g. ['A1:B1']."""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            xml = archive.read(sheet_path)
+        except KeyError:
+            return []
+    found = []
+    for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
+        if int(first_row) <= 1:
+            end = f":{last_col.decode()}{last_row.decode()}" if last_col else ""
+            found.append(f"{first_col.decode()}{first_row.decode()}{end}")
+    return found
+
+
+def _read_xlsx_rows(path: Path, limit: int | None = None) -> list[list[Any]]:
     import openpyxl
 
+    _check_xlsx_archive(path, limit)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a broken file
         raise DropError(f"{path}: not a readable Excel .xlsx file ({err}).") from None
     try:
+        if not book.worksheets:
+            raise DropError(f"{path}: the workbook has no worksheet; expected the data on one.")
         sheet = book.worksheets[0]
         rows = []
         for row in sheet.iter_rows(values_only=True):
             rows.append([_xlsx_cell(v) for v in row])
+        others = [
+            f"sheet {k} ('{_shown(other.title)}')"
+            for k, other in enumerate(book.worksheets[1:], start=2)
+            if any(_xlsx_cell(v).strip() for r in other.iter_rows(values_only=True) for v in r)
+        ]
+        if others:
+            raise DropError(
+                f"{path}: data on more than one sheet: sheet 1 ('{_shown(sheet.title)}') is "
+                f"read, and {', '.join(others)} also {'holds' if len(others) == 1 else 'hold'} "
+                "data that would be ignored. Keep the "
+                "data on the first sheet only: delete or empty the other sheets."
+            )
+        merged = _merged_header_cells(path, _sheet_member(book, sheet))
+        if merged:
+            raise DropError(
+                f"{path}: merged cells in the header row ({', '.join(merged)}); expected one "
+                "header cell per column. Unmerge them and give each column its own header."
+            )
         return rows
     finally:
         book.close()
+
+
+def _sheet_member(book: Any, sheet: Any) -> str:
+    """The archive member of a read-only worksheet (openpyxl keeps it privately)."""
+    return str(getattr(sheet, "_worksheet_path", "xl/worksheets/sheet1.xml")).lstrip("/")
+
+
+_PERSONAL_TEXT = re.compile(r"@|\d[\d ]{5,}\d")
+
+
+def _shown(title: str) -> str:
+    """A sheet name as a message may print it (hidden if it looks like personal data)."""
+    return "not shown: looks like personal data" if _PERSONAL_TEXT.search(title) else title
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -266,9 +388,37 @@ def write_yaml(data: Any, path: str | Path, comment: str = "") -> None:
     write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), path)
 
 
+# A cell starting with one of these is run as a formula by Excel and LibreOffice when a CSV is
+# opened (CSV injection): =HYPERLINK(...) can send data away, =cmd|... could start programs.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made plain text by a leading
+    apostrophe (the OWASP advice); numbers written as text, such as -1.5, are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`neutralise` applied to every text cell (a copy if any changed)."""
+    out = frame
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            continue
+        if column.map(lambda v: neutralise(v) is not v).any():
+            out = out.copy() if out is frame else out
+            out.isetitem(i, column.map(neutralise))
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a DataFrame as UTF-8 CSV with '\\n' line ends, without the index."""
-    write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+    """Write a DataFrame as UTF-8 CSV with '\\n' line ends, without the index; text cells that
+    a spreadsheet would run as formulas are neutralised first."""
+    write_text(neutralised(frame).to_csv(index=False, lineterminator="\n"), path)
 
 
 def write_bytes(data: bytes, path: str | Path) -> None:

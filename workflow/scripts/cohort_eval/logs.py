@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -11,6 +12,21 @@ from types import TracebackType
 
 from cohort_eval import io, slurm
 from cohort_eval.errors import ConfigError, DropError
+
+# Errors of a disk or folder the run cannot write to: the user can fix these, not the code.
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def cannot_write(error: OSError) -> str:
+    """What to tell the user when a file cannot be written (full disk, read-only folder)."""
+    where = f"{error.filename}: " if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "Free some space on the disk that holds results/ and run again"
+    else:
+        advice = "Make results/ writable for the user running the pipeline and run again"
+    return (
+        f"CANNOT WRITE: {where}{error.strerror}. {advice}; results published earlier are unchanged."
+    )
 
 
 def to_file(path: str | Path) -> logging.Logger:
@@ -24,14 +40,20 @@ def to_file(path: str | Path) -> logging.Logger:
     provenance record; elsewhere a note left there by an earlier run is removed.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    note = path.with_name(path.name + slurm.RECORD_SUFFIX)
-    job = slurm.job_record(os.environ)
-    if job:
-        io.write_json(job, note)
-    else:
-        note.unlink(missing_ok=True)
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        note = path.with_name(path.name + slurm.RECORD_SUFFIX)
+        job = slurm.job_record(os.environ)
+        if job:
+            io.write_json(job, note)
+        else:
+            note.unlink(missing_ok=True)
+        handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    except OSError as err:
+        print(f"\n{cannot_write(err)}\n", file=sys.stderr)
+        raise SystemExit(1) from None
+    # A log that cannot be written (full disk) must not print a traceback of its own.
+    logging.raiseExceptions = False
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -44,6 +66,8 @@ def to_file(path: str | Path) -> logging.Logger:
         if isinstance(error, (DropError, ConfigError)):
             note = getattr(error, "terminal_note", "")
             print(f"\nINPUT ERROR: {error}\n{note + chr(10) if note else ''}", file=terminal)
+        elif isinstance(error, OSError) and error.errno in WRITE_ERRORS:
+            print(f"\n{cannot_write(error)}\n", file=terminal)
         else:
             print(
                 f"\nINTERNAL ERROR ({kind.__name__}); details are in {path}\n",

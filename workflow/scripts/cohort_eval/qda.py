@@ -363,8 +363,9 @@ class _Archive:
         if total > settings.max_total_bytes:
             raise DropError(
                 f"{name}: the archive would unpack to {total:,} bytes, more than the limit of "
-                f"{settings.max_total_bytes:,} (max_total_bytes); the file is refused. Export "
-                "only the diary project, or raise the limit if the project really is that big."
+                f"{settings.max_total_bytes:,} (four times limits: max_file_mb); the file is "
+                "refused. Export only the diary project, or raise the limit if the project "
+                "really is that big."
             )
         self.members = {i.filename.replace("\\", "/"): i for i in infos if not i.is_dir()}
         self.base, self.qde = self._find_project()
@@ -383,7 +384,7 @@ class _Archive:
         if size > limits.max_member_bytes:
             raise DropError(
                 f"{self.name}: the archive member '{info.filename}' {amount} unpacked, more than "
-                f"the limit of {limits.max_member_bytes:,} (max_member_bytes); the file is "
+                f"the limit of {limits.max_member_bytes:,} (limits: max_file_mb); the file is "
                 "refused."
             )
         if size >= _RATIO_FLOOR and size > limits.max_ratio * max(info.compress_size, 1):
@@ -422,8 +423,8 @@ class _Archive:
                     if self.used + size > self.settings.max_total_bytes:
                         raise DropError(
                             f"{self.name}: the archive unpacks to more than the limit of "
-                            f"{self.settings.max_total_bytes:,} bytes (max_total_bytes); the "
-                            "file is refused."
+                            f"{self.settings.max_total_bytes:,} bytes (four times limits: "
+                            "max_file_mb); the file is refused."
                         )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as err:

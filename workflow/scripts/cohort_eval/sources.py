@@ -49,12 +49,15 @@ class ImportSettings:
     qda_date_variable: str | None
     start: str
     months: int
+    max_file_bytes: int | None = None  # larger drop files (and .qdpx members) are refused
 
 
-def _optional_table(paths: list[str], file_name: str, encoding: str | None) -> pd.DataFrame | None:
+def _optional_table(
+    paths: list[str], file_name: str, encoding: str | None, limit: int | None
+) -> pd.DataFrame | None:
     for path in paths:
         if Path(path).name == file_name:
-            table = io.read_raw_table(path, encoding)
+            table = io.read_raw_table(path, encoding, limit)
             table.columns = [str(c).strip().lower() for c in table.columns]
             return table.reset_index(drop=True)
     return None
@@ -76,7 +79,7 @@ def read_raw_input(
     """
     form = form_of(path)
     if form == "table":
-        return io.read_raw_table(path, settings.encoding), {}
+        return io.read_raw_table(path, settings.encoding, settings.max_file_bytes), {}
     if form == "calendars":
         return _read_calendars(Path(path), settings, activities)
     return _read_coding(form, Path(path), extra, settings, codebook)
@@ -97,7 +100,8 @@ def _read_calendars(
     events = []
     for k, path in enumerate(files, start=1):
         label = calendar_label(k, len(files))
-        text = io.decode_text(io.read_bytes(path), label, settings.encoding)
+        data = io.read_bytes(path, settings.max_file_bytes, label)
+        text = io.decode_text(data, label, settings.encoding)
         if path.suffix.lower() == ".ics":
             events.append(read_ics(text, label, path.stem, expand_until=last_day))
         else:
@@ -120,15 +124,21 @@ def _read_coding(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from cohort_eval import qda
 
-    mapping = _optional_table(extra, QDA_MAPPING, settings.encoding)
-    manifest = _optional_table(extra, QDA_MANIFEST, settings.encoding)
+    limit = settings.max_file_bytes
+    mapping = _optional_table(extra, QDA_MAPPING, settings.encoding, limit)
+    manifest = _optional_table(extra, QDA_MANIFEST, settings.encoding, limit)
+    # The members of a .qdpx count as files: each within the limit, all within four times it.
+    sizes = {"max_member_bytes": limit, "max_total_bytes": 4 * limit} if limit else {}
     options = qda.QdpxSettings(
-        source_pattern=settings.qda_source_pattern, date_variable=settings.qda_date_variable
+        source_pattern=settings.qda_source_pattern,
+        date_variable=settings.qda_date_variable,
+        **sizes,
     )
+    data = io.read_bytes(path, limit)
     if form == "qdpx":
-        table = qda.read_qdpx(io.read_bytes(path), path.name, codebook, mapping, manifest, options)
+        table = qda.read_qdpx(data, path.name, codebook, mapping, manifest, options)
     else:
-        text = io.decode_text(io.read_bytes(path), path.name, settings.encoding)
+        text = io.decode_text(data, path.name, settings.encoding)
         read = qda.read_qualcoder_csv if form == "qualcoder" else qda.read_taguette_csv
         table = read(text, path.name, codebook, mapping, manifest, options)
     report = {"form": form, **table.attrs.get("report", {})}

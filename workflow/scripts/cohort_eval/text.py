@@ -33,6 +33,10 @@ def column_key(value: str) -> str:
     return normalise(normalise(value).replace("_", " ").replace("-", " "))
 
 
+_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
 def normalise_ref(value: str) -> str:
-    """A participant reference as matched across files: trimmed and lower-cased."""
-    return str(value).strip().lower()
+    """A participant reference as matched across files: lower-cased, without any spaces
+    (also inside, non-breaking or zero-width ones that copying from documents leaves)."""
+    return _INVISIBLE.sub("", str(value)).lower()

@@ -91,6 +91,14 @@ def validate_raw_input(
     report = Report(input=spec.name, file=file_name, sha256=sha256, rows=len(raw))
     positions = raw.attrs.get("column_numbers")
     headers = classify_headers(list(raw.columns), spec, ctx.instrument, positions)
+    below = header_below(raw, headers, spec, ctx)
+    if below is not None:
+        report.error = (
+            f"{file_name}: row 1 is not the header row: it names none of the expected columns, "
+            f"and row {below} looks like the header. Delete the rows above the header (a title "
+            "or notes), so that the header is row 1."
+        )
+        return report
     frames: dict[str, pd.DataFrame] = {"columns": headers}
     params = column_params(spec, ctx.instrument)
     header_suites = [s for s in suites if s.frame == "columns"]
@@ -104,3 +112,21 @@ def validate_raw_input(
     params.update(row_params(spec, ctx))
     report.outcomes += run_suites(row_suites, frames, params, file_name)
     return report
+
+
+TITLE_ROWS = 10  # rows searched for a header that a title or notes pushed down
+
+
+def header_below(
+    raw: pd.DataFrame, headers: pd.DataFrame, spec: InputSpec, ctx: CohortContext
+) -> int | None:
+    """The spreadsheet row of the real header when row 1 names no expected column (a title
+    row above the header): the first of the next rows that names participant_ref and one
+    other expected column. None when row 1 is a header or no such row follows."""
+    if headers["kind"].isin(["column", "statement"]).any():
+        return None
+    for number, cells in raw.head(TITLE_ROWS).iterrows():
+        named = classify_headers([str(c) for c in cells], spec, ctx.instrument)["canonical"]
+        if "participant_ref" in set(named) and named.notna().sum() >= 2:
+            return int(number)
+    return None
