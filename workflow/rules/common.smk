@@ -17,17 +17,20 @@ SUITES = Path(workflow.basedir) / "workflow" / "suites"
 sys.path.insert(0, str(SCRIPTS))
 
 from cohort_eval.config import (  # noqa: E402
+    check_cohort_ids,
     check_ranges,
     load_activities,
     load_codebook,
     load_instrument,
 )
 from cohort_eval.contract import RAW_INPUTS
-from cohort_eval.errors import ConfigError  # noqa: E402
+from cohort_eval.errors import ConfigError, RunError  # noqa: E402
 from cohort_eval.io import (  # noqa: E402
     KEY_FILE_VARIABLE,
     KEY_VARIABLE,
     SAFE_LOADER,
+    check_writable,
+    claim_run,
     key_id,
     read_key,
     sha256_checked,
@@ -83,6 +86,10 @@ for _key in ("cohorts", "phases"):
     if _key in _cli_config:
         config[_key] = dict(_cli_config[_key])
 config.update(_dates_to_text(dict(config)))
+try:
+    check_cohort_ids(list(config.get("cohorts") or {}))
+except ConfigError as err:
+    raise WorkflowError(f"configuration error: {err}")
 validate(config, "config.schema.yaml", "the configuration")
 
 
@@ -140,6 +147,21 @@ except ConfigError as err:
 
 # Same as an `envvars:` directive, for whichever of the two variables holds the key.
 workflow.register_envvars(KEY_VARIABLE if os.environ.get(KEY_VARIABLE) else KEY_FILE_VARIABLE),
+
+# One run at a time in a working directory, held until this process ends, even by SIGKILL;
+# Snakemake lock files a killed run left behind are removed (cohort_eval.io.claim_run).
+if workflow.is_main_process:
+    try:
+        RUN_LOCK, _stale_locks = claim_run(".")
+        check_writable("results")
+    except RunError as err:
+        raise WorkflowError(str(err))
+    if _stale_locks:
+        print(
+            f"Removed {_stale_locks} Snakemake lock files left by a run that was stopped "
+            "(killed, or the machine went down); no other run is active here.",
+            file=sys.stderr,
+        )
 
 
 COHORTS = sorted(config["cohorts"])

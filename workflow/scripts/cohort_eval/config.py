@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,3 +166,24 @@ def load_activities(raw: dict[str, Any]) -> Activities:
         labels={c["id"]: c["label"] for c in raw["categories"]},
         leave=frozenset(c["id"] for c in raw["categories"] if c["leave"]),
     )
+
+
+COHORT_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+RESERVED_IDS = ("summary",)
+
+
+def check_cohort_ids(ids: list[Any]) -> None:
+    """ConfigError naming the first cohort id that cannot name results/<cohort> and a
+    Snakemake wildcard value (the schema says the same, less plainly)."""
+    for cohort in ids:
+        if not isinstance(cohort, str) or not COHORT_ID.fullmatch(cohort):
+            raise ConfigError(
+                f"cohorts: the cohort id '{cohort}' is not allowed; expected lower-case letters "
+                "a-z, digits 0-9, '_' and '-', starting with a letter or digit, e.g. "
+                "'north-2024' (the id names the folder results/<cohort>)."
+            )
+        if cohort in RESERVED_IDS:
+            raise ConfigError(
+                f"cohorts: the cohort id '{cohort}' is reserved for the cross-cohort summary "
+                "(results/summary); choose another id."
+            )

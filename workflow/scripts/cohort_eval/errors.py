@@ -16,3 +16,8 @@ class DropError(Exception):
 
 class ConfigError(Exception):
     """A problem with a configuration file (instrument, codebook, activities, drop.yaml)."""
+
+
+class RunError(Exception):
+    """The run cannot go ahead: another run is active in the folder, or results/ cannot be
+    written. Said when Snakemake starts, before any job."""

@@ -575,3 +575,69 @@ def read_slurm_records(logs: str | Path, suffix: str) -> dict[str, dict[str, str
         path.relative_to(logs.parent).as_posix().removesuffix(suffix): read_json(path)
         for path in sorted(logs.rglob(f"*{suffix}"))
     }
+
+
+RUN_LOCK = Path(".snakemake") / "cohort-eval.lock"
+SNAKEMAKE_LOCKS = Path(".snakemake") / "locks"
+
+
+def claim_run(folder: str | Path) -> tuple[Any, int]:
+    """Hold an exclusive lock on ``folder`` (the working directory) for as long as this
+    process lives; returns the open lock file (keep it) and the number of Snakemake lock files
+    removed as stale.
+
+    The operating system releases the lock when the process ends, also when it is killed
+    (SIGKILL, power loss), unlike Snakemake's own lock files. So when the lock is free, no
+    run is active here and any Snakemake lock files are left by a killed run: they are
+    removed, as ``snakemake --unlock`` would. When it is held, RunError names the holder.
+    """
+    import datetime
+    import fcntl
+
+    from cohort_eval.errors import RunError
+
+    folder = Path(folder)
+    path = folder / RUN_LOCK
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as err:
+        raise RunError(f"cannot create the run lock {path}: {err.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "a run"
+        handle.close()
+        raise RunError(
+            f"another cohort-eval run is active in {folder.resolve()} ({holder}). Only one run "
+            "at a time may use a working directory: wait for it to finish, then run again. "
+            "This attempt changed nothing."
+        ) from None
+    started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}, started {started}\n")
+    handle.flush()
+    stale = [p for p in (folder / SNAKEMAKE_LOCKS).glob("*.lock") if p.is_file()]
+    for lock in stale:
+        lock.unlink(missing_ok=True)
+    return handle, len(stale)
+
+
+def check_writable(folder: str | Path) -> None:
+    """RunError unless a file can be created in ``folder`` (or, if it does not exist yet, in
+    the folder that will hold it)."""
+    from cohort_eval.errors import RunError
+
+    folder = Path(folder)
+    target = folder if folder.exists() else folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=target, prefix=".writable-"):
+            pass
+    except OSError as err:
+        raise RunError(
+            f"cannot write to {folder}/ ({err.strerror}). Make it writable for the user "
+            "running the pipeline (or free space on its disk) and run again; results "
+            "published earlier are unchanged."
+        ) from None

@@ -19,7 +19,8 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 def cannot_write(error: OSError) -> str:
     """What to tell the user when a file cannot be written (full disk, read-only folder)."""
-    where = f"{error.filename}: " if error.filename else ""
+    target = error.filename2 or error.filename  # a copy names its source first
+    where = f"{target}: " if target else ""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         advice = "Free some space on the disk that holds results/ and run again"
     else:
@@ -73,7 +74,10 @@ def to_file(path: str | Path) -> logging.Logger:
                 f"\nINTERNAL ERROR ({kind.__name__}); details are in {path}\n",
                 file=terminal,
             )
-        handler.flush()
+        try:
+            handler.flush()
+        except OSError:  # the log's disk is full: the terminal has the message
+            pass
 
     sys.excepthook = hook
     return logging.getLogger("cohort_eval")
