@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -675,3 +676,18 @@ def test_fold_keeps_characters_whole() -> None:
     pieces = folded.split("\r\n")
     assert all(len(p.encode("utf-8")) <= 75 for p in pieces)
     assert "".join(p[1:] if i else p for i, p in enumerate(pieces)) == line
+
+
+def test_dates_in_implausible_years_are_refused_not_crashed_on():
+    text = _fixture("outlook_en_us.csv").replace("9/18/2023", "9/18/0023", 1)
+    with pytest.raises(
+        DropError, match=r"row 2, column 'Start Date': '9/18/0023' is in the year 23"
+    ):
+        read_outlook_csv(text, "c.csv", "p1", "en-US")
+    ics = _fixture("outlook.ics")
+    event = ics.index("BEGIN:VEVENT")
+    first = re.compile(r"DTSTART[^:\n]*:(\d{4})").search(ics, event)
+    broken = ics[: first.start(1)] + "2523" + ics[first.end(1) :]
+    line = ics[:event].count("\n") + 1
+    with pytest.raises(DropError, match=f"c.ics: line {line}: the event starts in the year 2523"):
+        read_ics(broken, "c.ics", "p1")

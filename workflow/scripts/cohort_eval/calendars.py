@@ -185,7 +185,20 @@ def _where(name: str, row: int) -> str:
     return f"line {row}" if name.lower().endswith(".ics") else f"row {row}"
 
 
-def _events_frame(records: list[dict]) -> pd.DataFrame:
+# Years a calendar event may fall in: a year outside is a typing error (0023 for 2023), and
+# the tables' timestamps cannot hold dates centuries away.
+YEARS = (1900, 2200)
+
+
+def _events_frame(records: list[dict], unit: str = "row") -> pd.DataFrame:
+    for record in records:
+        for column in ("start", "end"):
+            when = record[column]
+            if not YEARS[0] <= when.year <= YEARS[1]:
+                raise DropError(
+                    f"{record['file']}: {unit} {record['row']}: the event {column}s in the year "
+                    f"{when.year}; expected a date from {YEARS[0]} to {YEARS[1]}"
+                )
     frame = pd.DataFrame.from_records(records, columns=EVENT_COLUMNS)
     for col in ("file", "participant_ref", "subject", "categories", "busy"):
         frame[col] = frame[col].astype(object)
@@ -225,12 +238,18 @@ _SHOW_AS = {
 def _csv_date(value: str, where: str, column: str, locale: str) -> date:
     fmt, shape, example = LOCALES[locale]
     try:
-        return datetime.strptime(value.strip(), fmt).date()
+        day = datetime.strptime(value.strip(), fmt).date()
     except ValueError:
         raise DropError(
             f"{where}, column '{column}': '{value}' is not a date; expected {shape} as Outlook "
             f"writes it with locale {locale}, e.g. {example}"
         ) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise DropError(
+            f"{where}, column '{column}': '{value}' is in the year {day.year}; expected a date "
+            f"from {YEARS[0]} to {YEARS[1]}, e.g. {example}"
+        )
+    return day
 
 
 def _csv_time(value: str, where: str, column: str) -> time:
@@ -688,7 +707,7 @@ def read_ics(
         for occurrence in _expand(ev, times, name, limit, single=True):
             records.append(_record(ev, occurrence, name, participant_ref))
     records.sort(key=lambda r: (r[0], r[1]))
-    return _events_frame([r[2] for r in records])
+    return _events_frame([r[2] for r in records], "line")
 
 
 def _cancelled(ev: _Comp) -> bool:

@@ -246,7 +246,14 @@ def _check_xlsx_archive(path: Path, limit: int | None) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ):
         raise DropError(
             f"{path}: not a readable Excel .xlsx file (an .xlsx is a zip archive and this is "
             "not one). Save it again from Excel as 'Excel Workbook (.xlsx)', or as CSV UTF-8."
@@ -290,33 +297,41 @@ def _read_xlsx_rows(path: Path, limit: int | None = None) -> list[list[Any]]:
     except Exception as err:  # openpyxl raises many types for a broken file
         raise DropError(f"{path}: not a readable Excel .xlsx file ({err}).") from None
     try:
-        if not book.worksheets:
-            raise DropError(f"{path}: the workbook has no worksheet; expected the data on one.")
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_xlsx_cell(v) for v in row])
-        others = [
-            f"sheet {k} ('{_shown(other.title)}')"
-            for k, other in enumerate(book.worksheets[1:], start=2)
-            if any(_xlsx_cell(v).strip() for r in other.iter_rows(values_only=True) for v in r)
-        ]
-        if others:
-            raise DropError(
-                f"{path}: data on more than one sheet: sheet 1 ('{_shown(sheet.title)}') is "
-                f"read, and {', '.join(others)} also {'holds' if len(others) == 1 else 'hold'} "
-                "data that would be ignored. Keep the "
-                "data on the first sheet only: delete or empty the other sheets."
-            )
-        merged = _merged_header_cells(path, _sheet_member(book, sheet))
-        if merged:
-            raise DropError(
-                f"{path}: merged cells in the header row ({', '.join(merged)}); expected one "
-                "header cell per column. Unmerge them and give each column its own header."
-            )
-        return rows
+        return _sheet_rows(path, book)
+    except DropError:
+        raise
+    except Exception as err:  # read-only sheets are parsed while they are read
+        raise DropError(f"{path}: not a readable Excel .xlsx file ({err}).") from None
     finally:
         book.close()
+
+
+def _sheet_rows(path: Path, book: Any) -> list[list[Any]]:
+    """The first sheet's rows; DropError if another sheet holds data or header cells are
+    merged."""
+    if not book.worksheets:
+        raise DropError(f"{path}: the workbook has no worksheet; expected the data on one.")
+    sheet = book.worksheets[0]
+    rows = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    others = [
+        f"sheet {k} ('{_shown(other.title)}')"
+        for k, other in enumerate(book.worksheets[1:], start=2)
+        if any(_xlsx_cell(v).strip() for r in other.iter_rows(values_only=True) for v in r)
+    ]
+    if others:
+        raise DropError(
+            f"{path}: data on more than one sheet: sheet 1 ('{_shown(sheet.title)}') is read, "
+            f"and {', '.join(others)} also {'holds' if len(others) == 1 else 'hold'} data that "
+            "would be ignored. Keep the data on the first sheet only: delete or empty the "
+            "other sheets."
+        )
+    merged = _merged_header_cells(path, _sheet_member(book, sheet))
+    if merged:
+        raise DropError(
+            f"{path}: merged cells in the header row ({', '.join(merged)}); expected one "
+            "header cell per column. Unmerge them and give each column its own header."
+        )
+    return rows
 
 
 def _sheet_member(book: Any, sheet: Any) -> str:

@@ -344,7 +344,14 @@ class _Archive:
         try:
             self.zip = zipfile.ZipFile(_io.BytesIO(data))
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            ValueError,
+            OSError,
+            EOFError,
+            NotImplementedError,
+        ):
             raise DropError(
                 f"{name}: not a REFI-QDA project; a .qdpx file is a zip archive and this file "
                 "is not a readable zip. Export the project from the QDA tool as a REFI-QDA "
