@@ -67,14 +67,14 @@ def snakemake_command(workdir: Path, *args: str) -> list[str]:
 
 
 def snakemake(
-    workdir: Path, *args: str, env: dict[str, str] | None = None
+    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     """Run Snakemake from the repository's Snakefile in ``workdir`` (demo key unless ``env``)."""
     return subprocess.run(
         snakemake_command(workdir, *args),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
         env=demo_key_env() if env is None else env,
     )

@@ -80,9 +80,15 @@ def read_raw_input(
     form = form_of(path)
     if form == "table":
         return io.read_raw_table(path, settings.encoding, settings.max_file_bytes), {}
-    if form == "calendars":
-        return _read_calendars(Path(path), settings, activities)
-    return _read_coding(form, Path(path), extra, settings, codebook)
+    try:
+        if form == "calendars":
+            return _read_calendars(Path(path), settings, activities)
+        return _read_coding(form, Path(path), extra, settings, codebook)
+    except DropError as err:
+        # Importers name files within the export; the drop's path says which cohort it is.
+        if str(err).startswith(str(path)):
+            raise
+        raise DropError(f"{path}: {err}", err.terminal_note) from None
 
 
 def _read_calendars(
@@ -93,7 +99,7 @@ def _read_calendars(
     files = calendar_files(folder)
     if not files:
         raise DropError(
-            f"{CALENDAR_FOLDER}/: the folder holds no .csv or .ics calendar file; expected one "
+            f"{folder}: the folder holds no .csv or .ics calendar file; expected one "
             "file per participant, named by their participant_ref."
         )
     last_day = secondment_window(settings.start, settings.months)[1].date().isoformat()
@@ -136,11 +142,11 @@ def _read_coding(
     )
     data = io.read_bytes(path, limit)
     if form == "qdpx":
-        table = qda.read_qdpx(data, path.name, codebook, mapping, manifest, options)
+        table = qda.read_qdpx(data, str(path), codebook, mapping, manifest, options)
     else:
-        text = io.decode_text(data, path.name, settings.encoding)
+        text = io.decode_text(data, str(path), settings.encoding)
         read = qda.read_qualcoder_csv if form == "qualcoder" else qda.read_taguette_csv
-        table = read(text, path.name, codebook, mapping, manifest, options)
+        table = read(text, str(path), codebook, mapping, manifest, options)
     report = {"form": form, **table.attrs.get("report", {})}
     # positions (REFI-QDA only) are kept: co-occurrence counts overlapping selections
     columns = [c for c in qda.SEGMENT_COLUMNS + qda.POSITION_COLUMNS if c in table.columns]
