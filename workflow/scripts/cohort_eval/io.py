@@ -419,6 +419,8 @@ def neutralise(value: Any) -> Any:
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`neutralise` applied to every text cell (a copy if any changed)."""
+    import pandas as pd
+
     out = frame
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]

@@ -27,7 +27,6 @@ from cohort_eval import io
 from cohort_eval.config import Activities, Codebook
 from cohort_eval.errors import DropError
 from cohort_eval.forms import (
-    CALENDAR_FOLDER,
     QDA_MANIFEST,
     QDA_MAPPING,
     calendar_files,
