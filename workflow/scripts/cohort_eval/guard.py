@@ -132,11 +132,12 @@ def run_suites(
 def _outcome(
     suite: Suite, result: Any, frame: pd.DataFrame, params: dict[str, Any], file_name: str
 ) -> Outcome:
-    data = result.to_json_dict()
+    data = _without_run_marks(result.to_json_dict())
     messages: list[str] = []
     warnings: list[str] = []
     for item in data["results"]:
         config = item["expectation_config"]
+        config.pop("id", None)  # a random id given when the suite was loaded
         meta = config.get("meta") or {}
         line = None if item["success"] else explain(item, frame, params, file_name)
         if meta.get("sensitive"):
@@ -159,6 +160,19 @@ def _outcome(
         warnings=warnings,
         result=data,
     )
+
+
+# Times and random ids of one validation run: without them the same files checked again give
+# the same result file, byte for byte.
+_RUN_MARKS = {"run_id", "validation_id", "validation_time", "ge_load_time"}
+
+
+def _without_run_marks(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_run_marks(v) for k, v in value.items() if k not in _RUN_MARKS}
+    if isinstance(value, list):
+        return [_without_run_marks(v) for v in value]
+    return value
 
 
 def _describe(config: dict[str, Any], params: dict[str, Any]) -> str:
