@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 SLURM_STAMP := $(VENV)/.installed-slurm
 
 .PHONY: setup setup-slurm run test test-slurm slurm-packages lint format example clean verify \
-	browser bench
+	browser bench determinism
 
 setup: $(STAMP)
 
@@ -48,6 +48,12 @@ verify: setup
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python tests/benchmarks/bench.py --write $(BENCH_ARGS)
+
+# Two cold runs of 100 synthetic cohorts must write byte-identical results (not in make test:
+# it takes the better part of an hour). Fewer cohorts: make determinism COHORTS_N=10
+COHORTS_N ?= 100
+determinism: setup
+	COHORT_EVAL_DETERMINISM_COHORTS=$(COHORTS_N) $(BIN)/pytest -m slow tests/workflow/test_determinism.py
 
 # The report test opens the report in Debian's headless Chromium (needs root to install).
 browser:

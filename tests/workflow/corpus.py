@@ -192,6 +192,25 @@ def _event(column: str, value: str, row: int = 3) -> Callable[[list[list[str]]],
     return change
 
 
+def ics_calendars(old: str, new: str) -> Edit:
+    """Replace the activity diary by iCalendar exports (.ics, as the simulator writes them) and
+    replace the first ``old`` of the first one by ``new``."""
+
+    def edit(drop: Path) -> None:
+        from cohort_eval.simulate import reexpress_drop
+
+        with tempfile.TemporaryDirectory() as tmp:
+            reexpress_drop(drop, tmp, "ics", "none", ROOT)
+            shutil.copytree(Path(tmp) / "calendars", drop / "calendars")
+        (drop / DIARY).unlink()
+        first = sorted((drop / "calendars").iterdir())[0]
+        text = first.read_text(encoding="utf-8")
+        assert old in text
+        first.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
 # .qdpx archives: built from scratch (the archive is refused before its project is read).
 
 PROJECT = (
@@ -587,6 +606,12 @@ CASES = [
         calendars(lambda table: table, encoding="utf-16-le"),
         ("calendars file 1 of 7: the file holds NUL bytes",),
     ),
+    Case(
+        "calendar-ics-category",
+        "calendars",
+        ics_calendars("CATEGORIES:", "CATEGORIES:Lunch,"),
+        ("calendars file 1 of 7: category 'Lunch' is not in config/activities.yaml",),
+    ),
     # diary_segments: the table, or a tool's export.
     Case(
         "code-unknown",
@@ -645,6 +670,31 @@ CASES = [
         QDPX,
         qdpx({"project.qde": PROJECT, "sources/a.txt": _wordy(2_500_000)}),
         ("'sources/a.txt' declares 2,500,000 bytes unpacked", "limits: max_file_mb"),
+    ),
+    Case(
+        "qualcoder-code",
+        "diary_segments_qualcoder.csv",
+        both(
+            remove(SEGMENTS),
+            content(
+                "diary_segments_qualcoder.csv",
+                b"File/case,Coder,Coded,Id,Codename,Coded_Memo\n"
+                b"amelia.hartley@nhs.net_2023-09-08,R1,Felt lost,1,Lunch break,\n",
+            ),
+        ),
+        ("1 code used in the coding", "'Lunch break'"),
+    ),
+    Case(
+        "taguette-code",
+        "diary_segments_taguette.csv",
+        both(
+            remove(SEGMENTS),
+            content(
+                "diary_segments_taguette.csv",
+                b"id,document,tag,content\n1,amelia.hartley@nhs.net_2023-09-08,Lunch,Felt lost\n",
+            ),
+        ),
+        ("'Lunch'",),
     ),
     Case(
         "qdpx-not-zip",
