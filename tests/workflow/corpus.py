@@ -163,19 +163,25 @@ def both(*edits: Edit) -> Edit:
     return edit
 
 
+def _exported_calendars(drop: Path, form: str) -> Path:
+    """Replace the drop's activity diary by its calendar exports (``outlook`` CSV or ``ics``
+    files, one per participant, as the simulator writes them); return the first file."""
+    from cohort_eval.simulate import reexpress_drop
+
+    with tempfile.TemporaryDirectory() as tmp:
+        reexpress_drop(drop, tmp, form, "none", ROOT)
+        shutil.copytree(Path(tmp) / "calendars", drop / "calendars")
+    (drop / DIARY).unlink()
+    return sorted((drop / "calendars").iterdir())[0]
+
+
 def calendars(change: Callable[[list[list[str]]], list[list[str]]], encoding: str = "") -> Edit:
-    """Replace the activity diary by Outlook calendar exports (one CSV per participant, as the
-    simulator writes them) and apply ``change`` to the rows of the first one, which is
-    written back with a UTF-8 BOM as Outlook does (or in ``encoding``, without a BOM)."""
+    """Outlook calendar exports instead of the activity diary, ``change`` applied to the rows
+    of the first one, which is written back with a UTF-8 BOM as Outlook does (or in
+    ``encoding``, without a BOM)."""
 
     def edit(drop: Path) -> None:
-        from cohort_eval.simulate import reexpress_drop
-
-        with tempfile.TemporaryDirectory() as tmp:
-            reexpress_drop(drop, tmp, "outlook", "none", ROOT)
-            shutil.copytree(Path(tmp) / "calendars", drop / "calendars")
-        (drop / DIARY).unlink()
-        first = sorted((drop / "calendars").iterdir())[0]
+        first = _exported_calendars(drop, "outlook")
         table = change(_read_rows(first, "utf-8-sig"))
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerows(table)
@@ -193,17 +199,11 @@ def _event(column: str, value: str, row: int = 3) -> Callable[[list[list[str]]],
 
 
 def ics_calendars(old: str, new: str) -> Edit:
-    """Replace the activity diary by iCalendar exports (.ics, as the simulator writes them) and
-    replace the first ``old`` of the first one by ``new``."""
+    """iCalendar exports instead of the activity diary, the first ``old`` of the first one
+    replaced by ``new``."""
 
     def edit(drop: Path) -> None:
-        from cohort_eval.simulate import reexpress_drop
-
-        with tempfile.TemporaryDirectory() as tmp:
-            reexpress_drop(drop, tmp, "ics", "none", ROOT)
-            shutil.copytree(Path(tmp) / "calendars", drop / "calendars")
-        (drop / DIARY).unlink()
-        first = sorted((drop / "calendars").iterdir())[0]
+        first = _exported_calendars(drop, "ics")
         text = first.read_text(encoding="utf-8")
         assert old in text
         first.write_text(text.replace(old, new, 1), encoding="utf-8")
