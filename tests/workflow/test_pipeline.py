@@ -94,7 +94,7 @@ def test_cohort_id_must_be_a_valid_wildcard(tmp_path):
     result = snakemake(workdir, "--dry-run")
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "Bad Cohort" in output and "does not match" in output
+    assert "the cohort id 'Bad Cohort' is not allowed; expected lower-case letters" in output
 
 
 def test_missing_drop_file_is_named(tmp_path):
