@@ -4,7 +4,7 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs, provenance, slurm
+from cohort_eval import io, logs, provenance
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -20,30 +20,23 @@ for marker in snakemake.input.markers:
     staged[f"validation/{result.name}"] = str(result)
     staged[f"validation/{Path(marker).name}"] = marker
 
-# Steps run as SLURM jobs: their job ids, and the run's start by SLURM's clock.
-jobs = provenance.slurm_jobs(Path(snakemake.output.record).parent / "logs")
-run_id, started, ended = provenance.run_identity(
-    staged.values(), slurm.first_start(jobs) if jobs else None
+run = provenance.run_context(
+    staged.values(), Path(snakemake.output.record).parent / "logs", params.code_version
 )
 markers = [io.read_json(m) for m in snakemake.input.markers]
 record = provenance.build_record(
     cohort=snakemake.wildcards.cohort,
-    run_id=run_id,
-    started=started,
-    ended=ended,
-    code=provenance.code_state(params.code_version),
-    software=provenance.software_versions(),
     config_values=params.config_values,
     inputs=provenance.input_entries(markers),
     study_files=provenance.file_entries({path: path for path in snakemake.input.study}),
     outputs=provenance.file_entries(staged),
-    slurm_section=jobs,
+    **run,
 )
 texts = {
     provenance.RECORD: io.json_text(record),
     provenance.CRATE: io.json_text(provenance.crate(record)),
 }
-folder = io.publish_folder(staged, texts, root, snakemake.wildcards.cohort, run_id)
+folder = io.publish_folder(staged, texts, root, snakemake.wildcards.cohort, run["run_id"])
 removed = io.prune_versions(root, snakemake.wildcards.cohort, params.keep)
 io.write_text(texts[provenance.RECORD], snakemake.output.record)
 log.info("published %d files as %s; removed %d old versions", len(staged), folder, len(removed))

@@ -5,7 +5,7 @@ cohort it summarises was published."""
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_eval import io, logs, provenance, slurm, summary
+from cohort_eval import io, logs, provenance, summary
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -16,10 +16,8 @@ params, inputs = snakemake.params, snakemake.input
 root = Path(snakemake.output.record).parents[2]
 staged = dict(zip(params.published, inputs.published, strict=True))
 
-# Steps run as SLURM jobs: their job ids, and the run's start by SLURM's clock.
-jobs = provenance.slurm_jobs(Path(snakemake.output.record).parent / "logs")
-run_id, started, ended = provenance.run_identity(
-    staged.values(), slurm.first_start(jobs) if jobs else None
+run = provenance.run_context(
+    staged.values(), Path(snakemake.output.record).parent / "logs", params.code_version
 )
 cohort_inputs = []
 for cohort, table, record in zip(params.cohorts, inputs.domains, inputs.records, strict=True):
@@ -32,19 +30,14 @@ if changed:
         "run the workflow again so that those cohorts are published first"
     )
 record = summary.summary_record(
-    run_id=run_id,
-    started=started,
-    ended=ended,
-    code=provenance.code_state(params.code_version),
-    software=provenance.software_versions(),
     config_values=params.config_values,
     inputs=cohort_inputs,
     study_files=provenance.file_entries({inputs.study: inputs.study}),
     outputs=provenance.file_entries(staged),
-    slurm_section=jobs,
+    **run,
 )
 texts = {provenance.RECORD: io.json_text(record)}
-folder = io.publish_folder(staged, texts, root, summary.NAME, run_id)
+folder = io.publish_folder(staged, texts, root, summary.NAME, run["run_id"])
 removed = io.prune_versions(root, summary.NAME, params.keep)
 io.write_text(texts[provenance.RECORD], snakemake.output.record)
 log.info(

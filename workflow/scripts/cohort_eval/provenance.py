@@ -80,6 +80,24 @@ def slurm_jobs(logs: str | Path) -> dict[str, Any] | None:
     return slurm.section(records, timings, source)
 
 
+def run_context(
+    staged: Iterable[str | Path], logs: str | Path, code_version: str
+) -> dict[str, Any]:
+    """What every publication's record says of its run: id, start and end (the start by
+    SLURM's clock when its steps ran as SLURM jobs, see :func:`slurm_jobs`), code, software
+    and those jobs; keyword arguments of :func:`build_record` and the summary's record."""
+    jobs = slurm_jobs(logs)
+    run_id, started, ended = run_identity(staged, slurm.first_start(jobs) if jobs else None)
+    return {
+        "run_id": run_id,
+        "started": started,
+        "ended": ended,
+        "code": code_state(code_version),
+        "software": software_versions(),
+        "slurm_section": jobs,
+    }
+
+
 def software_versions() -> dict[str, str]:
     """Versions of Python and of :data:`PACKAGES`, as installed now."""
     software = {"python": platform.python_version()}
