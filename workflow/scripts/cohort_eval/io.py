@@ -426,9 +426,10 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         column = frame.iloc[:, i]
         if pd.api.types.is_numeric_dtype(column.dtype):
             continue
-        if column.map(lambda v: neutralise(v) is not v).any():
+        mapped = column.map(neutralise)
+        if not mapped.equals(column):
             out = out.copy() if out is frame else out
-            out.isetitem(i, column.map(neutralise))
+            out.isetitem(i, mapped)
     return out
 
 
